@@ -1,0 +1,13 @@
+using System.CommandLine;
+
+namespace SparseVirt.Cli.Commands;
+
+/// <summary>The verbs of the tool, in the order <c>--help</c> lists them. Each verb lives in its own file.</summary>
+internal static class CommandCatalog
+{
+    public static IEnumerable<Command> Create(CliConsole console)
+    {
+        ArgumentNullException.ThrowIfNull(console);
+        yield break;
+    }
+}

@@ -1,0 +1,20 @@
+namespace SparseVirt.Cli;
+
+/// <summary>The standard streams a verb works with; tests pass their own.</summary>
+/// <param name="Out">Where results go.</param>
+/// <param name="Error">Where messages, progress and logs go.</param>
+/// <param name="OpenStandardInput">Opens standard input (for <c>-</c> arguments).</param>
+/// <param name="IsErrorInteractive">True when <paramref name="Error"/> is a terminal, so progress bars are wanted.</param>
+public sealed record CliConsole(TextWriter Out, TextWriter Error, Func<Stream> OpenStandardInput, bool IsErrorInteractive)
+{
+    /// <summary>The process's own console.</summary>
+    public static CliConsole System => new(
+        Console.Out,
+        Console.Error,
+        Console.OpenStandardInput,
+        !Console.IsErrorRedirected);
+
+    /// <summary>A console writing into strings, for tests.</summary>
+    public static CliConsole ForStrings(StringWriter output, StringWriter error, Func<Stream>? standardInput = null) =>
+        new(output, error, standardInput ?? (() => Stream.Null), IsErrorInteractive: false);
+}
