@@ -1,0 +1,43 @@
+using SparseVirt.Cli.Infrastructure;
+
+namespace SparseVirt.Tests.Cli;
+
+public class TerminalProgressBarTests
+{
+    [Test]
+    public void RendersBytesRateAndTimeLeft()
+    {
+        string line = TerminalProgressBar.Render("Expanding", 512L * 1024 * 1024, 1024L * 1024 * 1024, TimeSpan.FromSeconds(2));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(line, Does.StartWith("Expanding ["));
+            Assert.That(line, Does.Contain(" 50%"));
+            Assert.That(line, Does.Contain("512.0 MiB/1.0 GiB"));
+            Assert.That(line, Does.Contain("256.0 MiB/s"));
+            Assert.That(line, Does.Contain("ETA 0:02"));
+        });
+    }
+
+    [Test]
+    public void SaysDoneWithTheElapsedTimeAtTheEnd()
+    {
+        string line = TerminalProgressBar.Render("Sparsing", 1000, 1000, TimeSpan.FromSeconds(75));
+
+        Assert.That(line, Does.Contain("100%").And.Contain("done 1:15"));
+    }
+
+    [Test]
+    public void DrawsNothingWhenStandardErrorIsNotATerminal()
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        using (IProgressBar bar = TerminalProgressBar.Create(SparseVirt.Cli.CliConsole.ForStrings(output, error), "Expanding", 100))
+        {
+            bar.Report(50);
+            bar.Report(100);
+        }
+
+        Assert.That(error.ToString(), Is.Empty);
+    }
+}
