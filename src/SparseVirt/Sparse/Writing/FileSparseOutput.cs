@@ -1,0 +1,25 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace SparseVirt.Sparse.Writing;
+
+/// <summary>A sparse image written into a file with positional writes (the handle's own offset is not used).</summary>
+internal sealed class FileSparseOutput(SafeFileHandle handle, long origin = 0) : SparseOutput
+{
+    public SafeFileHandle Handle => handle;
+
+    /// <summary>The file offset where the image starts.</summary>
+    public long Origin => origin;
+
+    protected override async ValueTask WriteAtCoreAsync(long offset, ReadOnlyMemory<byte> data, bool useAsync, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (useAsync)
+        {
+            await RandomAccess.WriteAsync(handle, data, origin + offset, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            RandomAccess.Write(handle, data.Span, origin + offset);
+        }
+    }
+}

@@ -1,0 +1,80 @@
+namespace SparseVirt.Sparse.Writing;
+
+/// <summary>
+/// Where a sparse image is written: appended to in order, with a few earlier bytes patched afterwards (the file
+/// header's counts, a RAW chunk header whose length is known only when the run ends). Headers and other small
+/// writes are gathered in a buffer; payloads go straight through.
+/// </summary>
+internal abstract class SparseOutput : IAsyncDisposable, IDisposable
+{
+    private const int SmallWriteLimit = 4096;
+    private readonly byte[] _buffer = new byte[64 * 1024];
+    private int _buffered;
+    private long _flushed;
+
+    /// <summary>The offset the next appended byte goes to.</summary>
+    public long Position => _flushed + _buffered;
+
+    /// <summary>Appends <paramref name="data"/>.</summary>
+    public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, bool useAsync, CancellationToken cancellationToken)
+    {
+        if (data.Length <= SmallWriteLimit)
+        {
+            await WriteSmallAsync(data, useAsync, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        await FlushAsync(useAsync, cancellationToken).ConfigureAwait(false);
+        await WriteAtCoreAsync(_flushed, data, useAsync, cancellationToken).ConfigureAwait(false);
+        _flushed += data.Length;
+    }
+
+    /// <summary>Appends a small piece (at most 64 KiB), always through the buffer.</summary>
+    public async ValueTask WriteSmallAsync(ReadOnlyMemory<byte> data, bool useAsync, CancellationToken cancellationToken)
+    {
+        if (_buffered + data.Length > _buffer.Length)
+        {
+            await FlushAsync(useAsync, cancellationToken).ConfigureAwait(false);
+        }
+        data.Span.CopyTo(_buffer.AsSpan(_buffered));
+        _buffered += data.Length;
+    }
+
+    /// <summary>Overwrites bytes written earlier at <paramref name="offset"/>.</summary>
+    public async ValueTask PatchAsync(long offset, ReadOnlyMemory<byte> data, bool useAsync, CancellationToken cancellationToken)
+    {
+        if (offset >= _flushed)
+        {
+            data.Span.CopyTo(_buffer.AsSpan((int)(offset - _flushed)));
+            return;
+        }
+        if (offset + data.Length > _flushed)
+        {
+            // Straddles the flushed part and the buffer: flush first, then one positional write.
+            await FlushAsync(useAsync, cancellationToken).ConfigureAwait(false);
+        }
+        await WriteAtCoreAsync(offset, data, useAsync, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes out the buffered bytes.</summary>
+    public async ValueTask FlushAsync(bool useAsync, CancellationToken cancellationToken)
+    {
+        if (_buffered > 0)
+        {
+            await WriteAtCoreAsync(_flushed, _buffer.AsMemory(0, _buffered), useAsync, cancellationToken).ConfigureAwait(false);
+            _flushed += _buffered;
+            _buffered = 0;
+        }
+    }
+
+    /// <summary>Writes <paramref name="data"/> at <paramref name="offset"/> of the output.</summary>
+    protected abstract ValueTask WriteAtCoreAsync(long offset, ReadOnlyMemory<byte> data, bool useAsync, CancellationToken cancellationToken);
+
+    /// <inheritdoc />
+    public virtual void Dispose()
+    {
+    }
+
+    /// <inheritdoc />
+    public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}
