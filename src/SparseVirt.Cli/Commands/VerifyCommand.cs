@@ -1,0 +1,42 @@
+using System.CommandLine;
+using SparseVirt.Cli.Infrastructure;
+using SparseVirt.Sparse.Inspection;
+
+namespace SparseVirt.Cli.Commands;
+
+/// <summary><c>sparsevirt verify IN</c>: the structure and checksums of a sparse image; exit 1 with the first problem.</summary>
+internal static class VerifyCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var input = new Argument<string>("IN") { Description = "The sparse image to check." };
+        var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
+        var command = new Command("verify", "Check a sparse image's structure, its CRC32 chunks and its image checksum; exit 1 and name the first problem if any.")
+        {
+            input, json,
+        };
+        VerbRunner.SetAction(command, console, async (context, cancellationToken) =>
+        {
+            string path = context.GetValue(input);
+            var logger = context.LoggerFactory.CreateLogger("SparseVirt.Sparse.Inspection");
+            SparseVerificationResult result = await SparseVerifier.VerifyAsync(path, null, logger, cancellationToken).ConfigureAwait(false);
+            if (context.GetValue(json))
+            {
+                await console.Out.WriteLineAsync(result.ToJson()).ConfigureAwait(false);
+            }
+            else if (result.IsValid)
+            {
+                string checksums = result.ComputedCrc32 is uint crc
+                    ? $"{result.CrcChunksChecked} CRC32 chunk(s) match{(result.ImageChecksumChecked ? ", image checksum matches" : "")} (CRC32 0x{crc:X8})"
+                    : "no checksums recorded";
+                await console.Out.WriteLineAsync($"{path}: OK: {result.Chunks} chunks, {result.RawLength} bytes expanded; {checksums}").ConfigureAwait(false);
+            }
+            else
+            {
+                await console.Error.WriteLineAsync($"sparsevirt: {path}: {result.Problem}").ConfigureAwait(false);
+            }
+            return result.IsValid ? ExitCodes.Success : ExitCodes.Failure;
+        });
+        return command;
+    }
+}

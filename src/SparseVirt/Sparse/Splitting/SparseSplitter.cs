@@ -1,0 +1,219 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using SparseVirt.Sparse.IO;
+using SparseVirt.Sparse.Writing;
+
+namespace SparseVirt.Sparse.Splitting;
+
+/// <summary>
+/// Splits a sparse image into pieces that each fit a size limit (fastboot's <c>max-download-size</c>), like AOSP
+/// <c>simg2simg</c>: every piece is a complete sparse image covering the whole image with DONT_CARE around the
+/// data it carries, so flashing the pieces in order (or expanding them over one another) gives the original image.
+/// </summary>
+public static class SparseSplitter
+{
+    private const int CopyBufferBytes = 1024 * 1024;
+
+    /// <summary>Plans the pieces of <paramref name="image"/> for a size limit, without writing anything.</summary>
+    /// <param name="image">The opened sparse image.</param>
+    /// <param name="maxBytes">The most bytes a piece may have.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxBytes"/> cannot hold even one chunk (the message gives the minimum).</exception>
+    public static IReadOnlyList<SparsePiece> Plan(SparseImage image, long maxBytes)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        return SparsePiecePlanner.Plan(image.Header, image.Chunks, maxBytes);
+    }
+
+    /// <summary>
+    /// Splits the image at <paramref name="inputPath"/> into <c>PREFIX.0</c>, <c>PREFIX.1</c> ... (the
+    /// <c>simg2simg</c> naming). A raw image is sparsed first (with <paramref name="options"/>). The pieces are
+    /// written under temporary names and renamed together at the end; on failure none is left.
+    /// </summary>
+    /// <param name="inputPath">A sparse image, or a raw image to sparse on the way.</param>
+    /// <param name="outputPrefix">The pieces' path without the <c>.N</c> suffix.</param>
+    /// <param name="maxBytes">The most bytes a piece may have.</param>
+    /// <param name="options">How a raw input is sparsed; ignored for sparse inputs.</param>
+    /// <param name="logger">Receives diagnostics.</param>
+    /// <returns>The paths of the pieces, in order.</returns>
+    public static IReadOnlyList<string> Split(string inputPath, string outputPrefix, long maxBytes, SparseWriterOptions? options = null, ILogger? logger = null) =>
+        SplitCoreAsync(inputPath, outputPrefix, maxBytes, options, null, logger, useAsync: false, CancellationToken.None).GetAwaiter().GetResult();
+
+    /// <inheritdoc cref="Split(string, string, long, SparseWriterOptions?, ILogger?)"/>
+    /// <param name="inputPath">A sparse image, or a raw image to sparse on the way.</param>
+    /// <param name="outputPrefix">The pieces' path without the <c>.N</c> suffix.</param>
+    /// <param name="maxBytes">The most bytes a piece may have.</param>
+    /// <param name="options">How a raw input is sparsed; ignored for sparse inputs.</param>
+    /// <param name="progress">Receives the number of piece bytes written so far.</param>
+    /// <param name="logger">Receives diagnostics.</param>
+    /// <param name="cancellationToken">Stops the split; no piece is left behind.</param>
+    public static Task<IReadOnlyList<string>> SplitAsync(string inputPath, string outputPrefix, long maxBytes, SparseWriterOptions? options = null, IProgress<long>? progress = null, ILogger? logger = null, CancellationToken cancellationToken = default) =>
+        SplitCoreAsync(inputPath, outputPrefix, maxBytes, options, progress, logger, useAsync: true, cancellationToken).AsTask();
+
+    /// <summary>Writes one planned piece of <paramref name="image"/> to <paramref name="destination"/> (seekable or not).</summary>
+    /// <param name="image">The image the piece was planned from.</param>
+    /// <param name="piece">A piece from <see cref="Plan"/>.</param>
+    /// <param name="destination">Where the piece goes, from its position. Left open.</param>
+    /// <param name="cancellationToken">Stops the writing.</param>
+    public static async Task WritePieceAsync(SparseImage image, SparsePiece piece, Stream destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(piece);
+        ArgumentNullException.ThrowIfNull(destination);
+        var output = new PieceStreamOutput(destination);
+        await WritePieceCoreAsync(image, piece, output, null, useAsync: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async ValueTask<IReadOnlyList<string>> SplitCoreAsync(string inputPath, string outputPrefix, long maxBytes, SparseWriterOptions? options, IProgress<long>? progress, ILogger? logger, bool useAsync, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(inputPath);
+        ArgumentException.ThrowIfNullOrEmpty(outputPrefix);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
+        logger ??= NullLogger.Instance;
+
+        if (SparseImage.IsSparseImage(inputPath))
+        {
+            using SparseImage image = SparseImage.Open(inputPath, logger);
+            return await SplitImageAsync(image, outputPrefix, maxBytes, progress, logger, useAsync, cancellationToken).ConfigureAwait(false);
+        }
+
+        string folder = Path.GetDirectoryName(Path.GetFullPath(outputPrefix)) ?? ".";
+        string temporaryPath = Path.Combine(folder, $".{Path.GetFileName(outputPrefix)}.{Guid.NewGuid():N}.sparse.tmp");
+        SparseWriterLog.SplittingRaw(logger, temporaryPath);
+        try
+        {
+            if (useAsync)
+            {
+                await SparseConverter.ConvertAsync(inputPath, temporaryPath, options, null, logger, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                SparseConverter.Convert(inputPath, temporaryPath, options, null, logger);
+            }
+            using SparseImage image = SparseImage.Open(temporaryPath, logger);
+            return await SplitImageAsync(image, outputPrefix, maxBytes, progress, logger, useAsync, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            File.Delete(temporaryPath);
+        }
+    }
+
+    private static async ValueTask<IReadOnlyList<string>> SplitImageAsync(SparseImage image, string outputPrefix, long maxBytes, IProgress<long>? progress, ILogger logger, bool useAsync, CancellationToken cancellationToken)
+    {
+        List<SparsePiece> pieces = SparsePiecePlanner.Plan(image.Header, image.Chunks, maxBytes);
+        SparseWriterLog.Splitting(logger, image.Chunks.Count, maxBytes, pieces.Count);
+
+        var outputs = new List<AtomicFileOutput>(pieces.Count);
+        try
+        {
+            long written = 0;
+            foreach (SparsePiece piece in pieces)
+            {
+                AtomicFileOutput atomic = AtomicFileOutput.Create(PiecePath(outputPrefix, piece.Index));
+                outputs.Add(atomic);
+                var output = new FileSparseOutput(atomic.Handle);
+                await WritePieceCoreAsync(image, piece, output, null, useAsync, cancellationToken).ConfigureAwait(false);
+                written += piece.Length;
+                progress?.Report(written);
+            }
+
+            // Renamed only once every piece is complete, so a failure leaves no partial set behind.
+            foreach (AtomicFileOutput atomic in outputs)
+            {
+                atomic.Commit();
+            }
+            return outputs.ConvertAll(o => o.DestinationPath);
+        }
+        finally
+        {
+            foreach (AtomicFileOutput atomic in outputs)
+            {
+                await atomic.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>The path of piece <paramref name="index"/>: <c>PREFIX.N</c>.</summary>
+    public static string PiecePath(string outputPrefix, int index) =>
+        outputPrefix + "." + index.ToString(CultureInfo.InvariantCulture);
+
+    private static async ValueTask WritePieceCoreAsync(SparseImage image, SparsePiece piece, SparseOutput output, IProgress<long>? progress, bool useAsync, CancellationToken cancellationToken)
+    {
+        SparseHeader header = image.Header;
+        uint blockSize = header.BlockSize;
+        byte[] small = new byte[SparseFormat.FileHeaderSize];
+        SparseHeader.Create(blockSize, header.TotalBlocks, (uint)piece.ChunkCount).Write(small);
+        await output.WriteSmallAsync(small, useAsync, cancellationToken).ConfigureAwait(false);
+
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(CopyBufferBytes);
+        try
+        {
+            long next = 0;
+            foreach (SparsePieceSegment segment in piece.Segments)
+            {
+                await WriteDontCareAsync(output, small, segment.StartBlock - next, useAsync, cancellationToken).ConfigureAwait(false);
+                SparseChunkType type = segment.SourceChunk.Type;
+                long payload = segment.PayloadLength(blockSize);
+                new SparseChunkHeader((ushort)type, 0, segment.BlockCount, checked((uint)(SparseFormat.ChunkHeaderSize + payload))).Write(small);
+                if (type == SparseChunkType.Fill)
+                {
+                    BinaryPrimitives.WriteUInt32LittleEndian(small.AsSpan(SparseFormat.ChunkHeaderSize), segment.SourceChunk.FillValue);
+                    await output.WriteSmallAsync(small.AsMemory(0, SparseFormat.ChunkHeaderSize + SparseFormat.FillOrCrcPayloadSize), useAsync, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await output.WriteSmallAsync(small.AsMemory(0, SparseFormat.ChunkHeaderSize), useAsync, cancellationToken).ConfigureAwait(false);
+                    await CopyPayloadAsync(image, segment.SourcePayloadOffset(blockSize), payload, output, buffer, useAsync, cancellationToken).ConfigureAwait(false);
+                }
+                next = segment.StartBlock + segment.BlockCount;
+            }
+            await WriteDontCareAsync(output, small, header.TotalBlocks - next, useAsync, cancellationToken).ConfigureAwait(false);
+            await output.FlushAsync(useAsync, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static async ValueTask WriteDontCareAsync(SparseOutput output, byte[] scratch, long blocks, bool useAsync, CancellationToken cancellationToken)
+    {
+        if (blocks > 0)
+        {
+            new SparseChunkHeader((ushort)SparseChunkType.DontCare, 0, (uint)blocks, SparseFormat.ChunkHeaderSize).Write(scratch);
+            await output.WriteSmallAsync(scratch.AsMemory(0, SparseFormat.ChunkHeaderSize), useAsync, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async ValueTask CopyPayloadAsync(SparseImage image, long offset, long length, SparseOutput output, byte[] buffer, bool useAsync, CancellationToken cancellationToken)
+    {
+        while (length > 0)
+        {
+            int part = (int)Math.Min(length, buffer.Length);
+            Memory<byte> chunk = buffer.AsMemory(0, part);
+            await image.ReadPayloadAsync(offset, chunk, useAsync, cancellationToken).ConfigureAwait(false);
+            await output.WriteAsync(chunk, useAsync, cancellationToken).ConfigureAwait(false);
+            offset += part;
+            length -= part;
+        }
+    }
+
+    /// <summary>A piece written into a caller's stream, which need not seek: pieces never patch what they wrote.</summary>
+    private sealed class PieceStreamOutput(Stream stream) : SparseOutput
+    {
+        protected override async ValueTask WriteAtCoreAsync(long offset, ReadOnlyMemory<byte> data, bool useAsync, CancellationToken cancellationToken)
+        {
+            if (useAsync)
+            {
+                await stream.WriteAsync(data, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                stream.Write(data.Span);
+            }
+        }
+    }
+}
