@@ -10,6 +10,7 @@ internal static class CommandCatalog
         ArgumentNullException.ThrowIfNull(console);
         yield return SparseCommand.Create(console);
         yield return SplitCommand.Create(console);
+        yield return AppendCommand.Create(console);
         yield return InfoCommand.Create(console);
         yield return VerifyCommand.Create(console);
     }
