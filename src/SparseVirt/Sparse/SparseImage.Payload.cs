@@ -61,4 +61,36 @@ public sealed partial class SparseImage
             _streamGate.Release();
         }
     }
+
+    /// <summary>Reads payload bytes at <paramref name="offset"/> (relative to the image's start); returns the bytes read, fewer only at the end of the input.</summary>
+    internal int ReadPayload(long offset, Span<byte> destination)
+    {
+        long position = Origin + offset;
+        if (SourceFileHandle is SafeFileHandle handle)
+        {
+            int total = 0;
+            while (total < destination.Length)
+            {
+                int read = RandomAccess.Read(handle, destination[total..], position + total);
+                if (read == 0)
+                {
+                    break;
+                }
+                total += read;
+            }
+            return total;
+        }
+
+        _streamGate.Wait();
+        try
+        {
+            Stream stream = BaseStream;
+            stream.Position = position;
+            return stream.ReadAtLeast(destination, destination.Length, throwOnEndOfStream: false);
+        }
+        finally
+        {
+            _streamGate.Release();
+        }
+    }
 }
