@@ -20,6 +20,17 @@ internal static class UnsparseCommand
             Description = "The sparse image(s) to expand ('-' reads one from standard input), then the raw image to write.",
             Arity = new ArgumentArity(2, ArgumentArity.ZeroOrMore.MaximumNumberOfValues),
         };
+        paths.Validators.Add(result =>
+        {
+            // Path arguments take any token, so an unknown option would otherwise be taken for a file name.
+            foreach (string value in result.GetValueOrDefault<string[]>() ?? [])
+            {
+                if (value.StartsWith('-') && value != StandardInputName)
+                {
+                    result.AddError($"Unrecognized option '{value}' (a file whose name starts with '-' can be given as ./{value}).");
+                }
+            }
+        });
         var verify = new Option<bool>("--verify")
         {
             Description = "Check the CRC32 chunks and image checksum while expanding.",

@@ -14,6 +14,7 @@ internal sealed class ChunkedPipeReader : PipeReader
     private readonly List<Segment> _segments = [];
     private int _available;
     private long _consumed;
+    private int _located;
 
     public ChunkedPipeReader(byte[] data, IEnumerable<int> pieceSizes)
     {
@@ -100,8 +101,10 @@ internal sealed class ChunkedPipeReader : PipeReader
 
     private (Segment Segment, int Index) Locate(long absolute)
     {
-        foreach (Segment segment in _segments)
+        // Consumption only moves forward, so the search resumes where the last one ended.
+        for (; _located < _segments.Count; _located++)
         {
+            Segment segment = _segments[_located];
             if (absolute < segment.RunningIndex + segment.Memory.Length)
             {
                 return (segment, (int)(absolute - segment.RunningIndex));

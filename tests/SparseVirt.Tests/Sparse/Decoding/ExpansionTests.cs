@@ -32,7 +32,7 @@ public class ExpansionTests
 
         SparseImage.ToRaw(sparse, raw, SparseExpandOptions.Default.WithVerifyChecksums());
 
-        Assert.That(File.ReadAllBytes(raw), Is.EqualTo(builder.Expected));
+        ByteAssert.Equal(builder.Expected, File.ReadAllBytes(raw));
     }
 
     [Test]
@@ -65,7 +65,7 @@ public class ExpansionTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(output.ToArray(), Is.EqualTo(builder.Expected));
+            ByteAssert.Equal(builder.Expected, output.ToArray());
             Assert.That(reports, Is.Not.Empty);
             Assert.That(reports[^1].BytesExpanded, Is.EqualTo(image.RawLength));
             Assert.That(reports[^1].TotalBytes, Is.EqualTo(image.RawLength));
@@ -108,7 +108,7 @@ public class ExpansionTests
         {
             Assert.That(status.Length, Is.EqualTo(8194L * 4096));
             Assert.That(status.AllocatedBytes, Is.LessThan(1024 * 1024), "32 MiB of zero FILL and DONT_CARE must not be allocated");
-            Assert.That(File.ReadAllBytes(raw), Is.EqualTo(builder.Expected));
+            ByteAssert.Equal(builder.Expected, File.ReadAllBytes(raw));
         });
     }
 
@@ -157,7 +157,7 @@ public class ExpansionTests
         byte[] expected = first.Expected;
         byte[] overlay = second.Expected;
         Array.Copy(overlay, 4096, expected, 4096, 3 * 4096);
-        Assert.That(File.ReadAllBytes(raw), Is.EqualTo(expected));
+        ByteAssert.Equal(expected, File.ReadAllBytes(raw));
     }
 
     [Test]
@@ -183,7 +183,7 @@ public class ExpansionTests
 
         SparseImage.ToRaw(new MemoryStream(builder.Build()), output, new SparseExpandOptions { VerifyChecksums = true });
 
-        Assert.That(output.ToArray(), Is.EqualTo(builder.Expected));
+        ByteAssert.Equal(builder.Expected, output.ToArray());
     }
 
     [Test]
@@ -273,7 +273,7 @@ public class ExpansionTests
 
         SparseImage.ToRaw(folder.Combine("in.simg"), raw);
 
-        Assert.That(File.ReadAllBytes(raw), Is.EqualTo(builder.Expected));
+        ByteAssert.Equal(builder.Expected, File.ReadAllBytes(raw));
     }
 
     [Test]

@@ -65,10 +65,7 @@ internal sealed class SparseImageBuilder
         byte[] pattern = new byte[4];
         BinaryPrimitives.WriteUInt32LittleEndian(pattern, value);
         byte[] output = new byte[blocks * BlockSize];
-        for (int i = 0; i < output.Length; i += 4)
-        {
-            pattern.CopyTo(output, i);
-        }
+        System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(output.AsSpan()).Fill(BinaryPrimitives.ReadUInt32LittleEndian(pattern));
         Output(output);
         return Chunk(0xCAC2, blocks, pattern);
     }
