@@ -26,8 +26,8 @@ internal static class VerifyCommand
             }
             else if (result.IsValid)
             {
-                string checksums = result.ComputedCrc32 is uint crc
-                    ? $"{result.CrcChunksChecked} CRC32 chunk(s) match{(result.ImageChecksumChecked ? ", image checksum matches" : "")} (CRC32 0x{crc:X8})"
+                string checksums = result.CrcChunksChecked > 0 || result.ImageChecksumChecked
+                    ? $"{result.CrcChunksChecked} CRC32 chunk(s) match{(result.ImageChecksumChecked ? ", image checksum matches" : "")}"
                     : "no checksums recorded";
                 await console.Out.WriteLineAsync($"{path}: OK: {result.Chunks} chunks, {result.RawLength} bytes expanded; {checksums}").ConfigureAwait(false);
             }

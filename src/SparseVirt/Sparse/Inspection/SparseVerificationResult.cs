@@ -29,9 +29,6 @@ public sealed class SparseVerificationResult
     /// <summary>True when the header records an image checksum and it matched.</summary>
     public bool ImageChecksumChecked { get; init; }
 
-    /// <summary>The CRC32 of the whole expanded image (DONT_CARE as zeros), when it was computed.</summary>
-    public uint? ComputedCrc32 { get; init; }
-
     /// <summary>The JSON form: camelCase names, indented, absent values omitted.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, SparseInspectionJsonContext.Default.SparseVerificationResult);
 }

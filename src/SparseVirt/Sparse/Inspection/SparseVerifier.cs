@@ -1,8 +1,5 @@
-using System.Buffers;
-using System.Buffers.Binary;
-using System.IO.Hashing;
 using Microsoft.Extensions.Logging;
-using SparseVirt.Sparse.IO;
+using SparseVirt.Sparse.Decoding;
 
 namespace SparseVirt.Sparse.Inspection;
 
@@ -10,29 +7,27 @@ namespace SparseVirt.Sparse.Inspection;
 /// Checks a whole sparse image: its structure (header, every chunk header, block counts, truncation) and, when it
 /// records any, its checksums: each CRC32 chunk against the CRC32 of everything expanded before it, and a non-zero
 /// header image checksum against the CRC32 of the whole expanded image (DONT_CARE counted as zeros, as libsparse
-/// counts it). Bad input is reported in the result, not thrown.
+/// counts it), through the expander's checksum verification. Bad input is reported in the result, not thrown.
 /// </summary>
 public static class SparseVerifier
 {
-    private const int BufferBytes = 1024 * 1024;
-
     /// <summary>Verifies the sparse image at <paramref name="path"/>.</summary>
     /// <param name="path">The sparse image.</param>
-    /// <param name="progress">Receives the number of expanded bytes checksummed so far.</param>
+    /// <param name="progress">Receives how far the checksum pass has got.</param>
     /// <param name="logger">Receives diagnostics.</param>
     /// <exception cref="FileNotFoundException">There is no such file (the other I/O errors propagate too).</exception>
-    public static SparseVerificationResult Verify(string path, IProgress<long>? progress = null, ILogger? logger = null) =>
+    public static SparseVerificationResult Verify(string path, IProgress<SparseExpandProgress>? progress = null, ILogger? logger = null) =>
         VerifyCoreAsync(path, progress, logger, useAsync: false, CancellationToken.None).GetAwaiter().GetResult();
 
-    /// <inheritdoc cref="Verify(string, IProgress{long}?, ILogger?)"/>
+    /// <inheritdoc cref="Verify(string, IProgress{SparseExpandProgress}?, ILogger?)"/>
     /// <param name="path">The sparse image.</param>
-    /// <param name="progress">Receives the number of expanded bytes checksummed so far.</param>
+    /// <param name="progress">Receives how far the checksum pass has got.</param>
     /// <param name="logger">Receives diagnostics.</param>
     /// <param name="cancellationToken">Stops the verification.</param>
-    public static Task<SparseVerificationResult> VerifyAsync(string path, IProgress<long>? progress = null, ILogger? logger = null, CancellationToken cancellationToken = default) =>
+    public static Task<SparseVerificationResult> VerifyAsync(string path, IProgress<SparseExpandProgress>? progress = null, ILogger? logger = null, CancellationToken cancellationToken = default) =>
         VerifyCoreAsync(path, progress, logger, useAsync: true, cancellationToken).AsTask();
 
-    private static async ValueTask<SparseVerificationResult> VerifyCoreAsync(string path, IProgress<long>? progress, ILogger? logger, bool useAsync, CancellationToken cancellationToken)
+    private static async ValueTask<SparseVerificationResult> VerifyCoreAsync(string path, IProgress<SparseExpandProgress>? progress, ILogger? logger, bool useAsync, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         SparseImage image;
@@ -44,7 +39,7 @@ public static class SparseVerifier
         }
         catch (Exception e) when (e is InvalidDataException or SparseTruncatedException)
         {
-            return Failure(e, 0, 0, 0, false, null);
+            return Failure(e, 0, 0, 0, false);
         }
 
         using (image)
@@ -54,66 +49,33 @@ public static class SparseVerifier
             {
                 return new SparseVerificationResult { IsValid = true, Chunks = image.Chunks.Count, RawLength = image.RawLength };
             }
-            return await CheckChecksumsAsync(image, progress, useAsync, cancellationToken).ConfigureAwait(false);
+            return await CheckChecksumsAsync(image, progress, logger, useAsync, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private static async ValueTask<SparseVerificationResult> CheckChecksumsAsync(SparseImage image, IProgress<long>? progress, bool useAsync, CancellationToken cancellationToken)
+    private static async ValueTask<SparseVerificationResult> CheckChecksumsAsync(SparseImage image, IProgress<SparseExpandProgress>? progress, ILogger? logger, bool useAsync, CancellationToken cancellationToken)
     {
-        uint blockSize = image.Header.BlockSize;
-        var crc = new Crc32();
-        int crcChunks = 0;
-        long expanded = 0;
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(BufferBytes);
+        // The expander's checksum verification is the one implementation of the format's CRC semantics; the
+        // expanded bytes themselves are not needed, so they go to Stream.Null (DONT_CARE is only seeked over there).
+        SparseExpandOptions options = SparseExpandOptions.Default.WithVerifyChecksums().WithLogger(logger);
+        int crcChunks = image.Chunks.Count(c => c.Type == SparseChunkType.Crc32);
         try
         {
-            foreach (SparseChunk chunk in image.Chunks)
+            if (useAsync)
             {
-                switch (chunk.Type)
-                {
-                    case SparseChunkType.Raw:
-                        for (long done = 0; done < chunk.PayloadLength;)
-                        {
-                            int part = (int)Math.Min(buffer.Length, chunk.PayloadLength - done);
-                            try
-                            {
-                                await image.ReadPayloadAsync(chunk.PayloadOffset + done, buffer.AsMemory(0, part), useAsync, cancellationToken).ConfigureAwait(false);
-                            }
-                            catch (SparseTruncatedException e)
-                            {
-                                return Failure(e, image.Chunks.Count, image.RawLength, crcChunks, false, null);
-                            }
-                            crc.Append(buffer.AsSpan(0, part));
-                            done += part;
-                        }
-                        break;
-                    case SparseChunkType.Fill or SparseChunkType.DontCare:
-                        AppendPattern(crc, buffer, chunk.Type == SparseChunkType.Fill ? chunk.FillValue : 0, chunk.OutputLength(blockSize));
-                        break;
-                    case SparseChunkType.Crc32:
-                        uint actual = crc.GetCurrentHashAsUInt32();
-                        if (actual != chunk.Crc32)
-                        {
-                            return Failure(SparseThrowHelper.ChecksumMismatch(chunk.Crc32, actual, chunk.Index, chunk.HeaderOffset), image.Chunks.Count, image.RawLength, crcChunks, false, null);
-                        }
-                        crcChunks++;
-                        break;
-                }
-                expanded += chunk.OutputLength(blockSize);
-                progress?.Report(expanded);
-                cancellationToken.ThrowIfCancellationRequested();
+                await image.ToRawAsync(Stream.Null, options, progress, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                image.ToRaw(Stream.Null, options, progress, cancellationToken);
             }
         }
-        finally
+        catch (Exception e) when (e is InvalidDataException or SparseTruncatedException)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-
-        uint whole = crc.GetCurrentHashAsUInt32();
-        uint recorded = image.Header.ImageChecksum;
-        if (recorded != 0 && recorded != whole)
-        {
-            return Failure(SparseThrowHelper.ChecksumMismatch(recorded, whole, null, 24), image.Chunks.Count, image.RawLength, crcChunks, false, whole);
+            int checkedBefore = SparseErrorInfo.GetChunkIndex(e) is int failed
+                ? image.Chunks.Take(failed).Count(c => c.Type == SparseChunkType.Crc32)
+                : crcChunks;
+            return Failure(e, image.Chunks.Count, image.RawLength, checkedBefore, false);
         }
         return new SparseVerificationResult
         {
@@ -121,27 +83,11 @@ public static class SparseVerifier
             Chunks = image.Chunks.Count,
             RawLength = image.RawLength,
             CrcChunksChecked = crcChunks,
-            ImageChecksumChecked = recorded != 0,
-            ComputedCrc32 = whole,
+            ImageChecksumChecked = image.Header.ImageChecksum != 0,
         };
     }
 
-    private static void AppendPattern(Crc32 crc, byte[] buffer, uint value, long length)
-    {
-        int patternLength = (int)Math.Min(buffer.Length, length);
-        for (int i = 0; i < patternLength; i += 4)
-        {
-            BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(i), value);
-        }
-        while (length > 0)
-        {
-            int part = (int)Math.Min(length, patternLength);
-            crc.Append(buffer.AsSpan(0, part));
-            length -= part;
-        }
-    }
-
-    private static SparseVerificationResult Failure(Exception problem, int chunks, long rawLength, int crcChunks, bool imageChecksumChecked, uint? computed) => new()
+    private static SparseVerificationResult Failure(Exception problem, int chunks, long rawLength, int crcChunks, bool imageChecksumChecked) => new()
     {
         IsValid = false,
         Problem = problem.Message,
@@ -151,6 +97,5 @@ public static class SparseVerifier
         RawLength = rawLength,
         CrcChunksChecked = crcChunks,
         ImageChecksumChecked = imageChecksumChecked,
-        ComputedCrc32 = computed,
     };
 }

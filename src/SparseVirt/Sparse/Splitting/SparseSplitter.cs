@@ -194,7 +194,7 @@ public static class SparseSplitter
         {
             int part = (int)Math.Min(length, buffer.Length);
             Memory<byte> chunk = buffer.AsMemory(0, part);
-            await image.ReadPayloadAsync(offset, chunk, useAsync, cancellationToken).ConfigureAwait(false);
+            await image.ReadPayloadExactlyAsync(offset, chunk, useAsync, cancellationToken).ConfigureAwait(false);
             await output.WriteAsync(chunk, useAsync, cancellationToken).ConfigureAwait(false);
             offset += part;
             length -= part;
