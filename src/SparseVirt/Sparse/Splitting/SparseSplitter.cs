@@ -190,6 +190,13 @@ public static class SparseSplitter
 
     private static async ValueTask CopyPayloadAsync(SparseImage image, long offset, long length, SparseOutput output, byte[] buffer, bool useAsync, CancellationToken cancellationToken)
     {
+        if (image.SourceFileHandle is { } source)
+        {
+            // RAW data moves file to file inside the kernel (copy_file_range) where it can; the rest goes through memory.
+            long copied = await output.AppendFromFileAsync(source, image.Origin + offset, length, useAsync, cancellationToken).ConfigureAwait(false);
+            offset += copied;
+            length -= copied;
+        }
         while (length > 0)
         {
             int part = (int)Math.Min(length, buffer.Length);

@@ -1,4 +1,5 @@
 using Microsoft.Win32.SafeHandles;
+using SparseVirt.Sparse.IO;
 
 namespace SparseVirt.Sparse.Writing;
 
@@ -9,6 +10,9 @@ internal sealed class FileSparseOutput(SafeFileHandle handle, long origin = 0) :
 
     /// <summary>The file offset where the image starts.</summary>
     public long Origin => origin;
+
+    protected override long CopyFromFileCore(SafeFileHandle source, long sourceOffset, long destinationOffset, long length, CancellationToken cancellationToken) =>
+        KernelFileCopy.Copy(source, sourceOffset, handle, origin + destinationOffset, length, cancellationToken);
 
     protected override async ValueTask WriteAtCoreAsync(long offset, ReadOnlyMemory<byte> data, bool useAsync, CancellationToken cancellationToken)
     {

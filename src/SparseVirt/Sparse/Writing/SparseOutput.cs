@@ -1,3 +1,5 @@
+using Microsoft.Win32.SafeHandles;
+
 namespace SparseVirt.Sparse.Writing;
 
 /// <summary>
@@ -66,6 +68,22 @@ internal abstract class SparseOutput : IAsyncDisposable, IDisposable
             _buffered = 0;
         }
     }
+
+    /// <summary>
+    /// Appends <paramref name="length"/> bytes of the file <paramref name="source"/> from <paramref name="offset"/>
+    /// inside the kernel where the output is a file that allows it.
+    /// </summary>
+    /// <returns>The bytes appended that way (the caller appends the rest itself); 0 when the output cannot.</returns>
+    public async ValueTask<long> AppendFromFileAsync(SafeFileHandle source, long offset, long length, bool useAsync, CancellationToken cancellationToken)
+    {
+        await FlushAsync(useAsync, cancellationToken).ConfigureAwait(false);
+        long copied = CopyFromFileCore(source, offset, _flushed, length, cancellationToken);
+        _flushed += copied;
+        return copied;
+    }
+
+    /// <summary>Copies file bytes to <paramref name="destinationOffset"/> of the output inside the kernel; returns how many (0: not supported).</summary>
+    protected virtual long CopyFromFileCore(SafeFileHandle source, long sourceOffset, long destinationOffset, long length, CancellationToken cancellationToken) => 0;
 
     /// <summary>Writes <paramref name="data"/> at <paramref name="offset"/> of the output.</summary>
     protected abstract ValueTask WriteAtCoreAsync(long offset, ReadOnlyMemory<byte> data, bool useAsync, CancellationToken cancellationToken);
