@@ -16,6 +16,7 @@ namespace SparseVirt.Sparse.Splitting;
 public static class SparseSplitter
 {
     private const int CopyBufferBytes = 1024 * 1024;
+    private const int MaxParallelPieces = 4;
 
     /// <summary>Plans the pieces of <paramref name="image"/> for a size limit, without writing anything.</summary>
     /// <param name="image">The opened sparse image.</param>
@@ -109,15 +110,41 @@ public static class SparseSplitter
         var outputs = new List<AtomicFileOutput>(pieces.Count);
         try
         {
-            long written = 0;
             foreach (SparsePiece piece in pieces)
             {
-                AtomicFileOutput atomic = AtomicFileOutput.Create(PiecePath(outputPrefix, piece.Index));
-                outputs.Add(atomic);
-                var output = new FileSparseOutput(atomic.Handle);
-                await WritePieceCoreAsync(image, piece, output, null, useAsync, cancellationToken).ConfigureAwait(false);
-                written += piece.Length;
-                progress?.Report(written);
+                outputs.Add(AtomicFileOutput.Create(PiecePath(outputPrefix, piece.Index)));
+            }
+
+            // Pieces are independent files read from the image with positional reads: they are written in
+            // parallel, which keeps several cores copying when the kernel copy is CPU-bound.
+            long written = 0;
+            var gate = new Lock();
+            int parallelism = Math.Clamp(Environment.ProcessorCount, 1, MaxParallelPieces);
+            async ValueTask WriteOneAsync(int index, bool asynchronous, CancellationToken token)
+            {
+                var output = new FileSparseOutput(outputs[index].Handle);
+                await WritePieceCoreAsync(image, pieces[index], output, null, asynchronous, token).ConfigureAwait(false);
+                lock (gate)
+                {
+                    written += pieces[index].Length;
+                    progress?.Report(written);
+                }
+            }
+
+            if (useAsync)
+            {
+                await Parallel.ForEachAsync(
+                    Enumerable.Range(0, pieces.Count),
+                    new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
+                    (index, token) => WriteOneAsync(index, asynchronous: true, token)).ConfigureAwait(false);
+            }
+            else
+            {
+                Parallel.For(
+                    0,
+                    pieces.Count,
+                    new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
+                    index => WriteOneAsync(index, asynchronous: false, cancellationToken).AsTask().GetAwaiter().GetResult());
             }
 
             // Renamed only once every piece is complete, so a failure leaves no partial set behind.
