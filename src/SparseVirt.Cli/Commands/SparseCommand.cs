@@ -55,8 +55,7 @@ internal static class SparseCommand
             else if (inputPath == "-")
             {
                 await using Stream source = console.OpenStandardInput();
-                await using FileStream destination = CreateOutput(outputPath);
-                await SparseConverter.ConvertAsync(source, destination, options, null, logger, cancellationToken).ConfigureAwait(false);
+                await SparseConverter.ConvertAsync(source, outputPath, options, null, logger, cancellationToken).ConfigureAwait(false);
             }
             else
             {
@@ -66,6 +65,4 @@ internal static class SparseCommand
         });
         return command;
     }
-
-    private static FileStream CreateOutput(string path) => new(path, FileMode.Create, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
 }

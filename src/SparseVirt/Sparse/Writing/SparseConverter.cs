@@ -63,6 +63,27 @@ public static class SparseConverter
     public static Task<SparseHeader> ConvertAsync(Stream raw, Stream sparse, SparseWriterOptions? options = null, IProgress<long>? progress = null, ILogger? logger = null, CancellationToken cancellationToken = default) =>
         ConvertStreamCoreAsync(raw, sparse, options, progress, logger, useAsync: true, cancellationToken).AsTask();
 
+    /// <summary>
+    /// Sparses the raw data read from <paramref name="raw"/> (seekable or not, e.g. standard input) into the file
+    /// <paramref name="sparsePath"/>, written under a temporary name and renamed on success.
+    /// </summary>
+    /// <param name="raw">The raw data, read from its position to its end.</param>
+    /// <param name="sparsePath">Where the sparse image goes; replaced if it exists.</param>
+    /// <param name="options">Block size, zero handling, checksums; <see cref="SparseWriterOptions.Default"/> when null.</param>
+    /// <param name="progress">Receives the number of raw bytes processed so far.</param>
+    /// <param name="logger">Receives diagnostics.</param>
+    /// <param name="cancellationToken">Stops the conversion; the destination is then left untouched.</param>
+    /// <returns>The file header of the image written.</returns>
+    public static async Task<SparseHeader> ConvertAsync(Stream raw, string sparsePath, SparseWriterOptions? options = null, IProgress<long>? progress = null, ILogger? logger = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sparsePath);
+        (options ?? SparseWriterOptions.Default).Validate();
+        await using AtomicFileOutput atomic = AtomicFileOutput.Create(sparsePath, asynchronous: true);
+        SparseHeader header = await ConvertStreamCoreAsync(raw, atomic.Stream, options, progress, logger, useAsync: true, cancellationToken).ConfigureAwait(false);
+        await atomic.CommitAsync().ConfigureAwait(false);
+        return header;
+    }
+
     /// <summary>Sparses the raw data a <see cref="PipeReader"/> delivers (a pipe, a socket, a download) into <paramref name="sparse"/>.</summary>
     /// <param name="raw">The raw data; read to its end (not completed by this method).</param>
     /// <param name="sparse">Where the sparse image is written; seekable or not. Left open.</param>

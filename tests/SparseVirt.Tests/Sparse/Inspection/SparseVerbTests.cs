@@ -38,6 +38,23 @@ public class SparseVerbTests
         Assert.That(image.Header.BlockSize, Is.EqualTo(2048u));
     }
 
+    [Test]
+    public async Task SparseReadsStandardInputWithADash()
+    {
+        using var folder = new TempDirectory();
+        byte[] source = RawImages.Mixed(300 * 1024, seed: 35);
+
+        CliResult result = await CliHarness.RunWithInputAsync(() => new MemoryStream(source), "sparse", "-", folder.Combine("out.simg"));
+
+        Assert.That(result.ExitCode, Is.Zero, result.Error);
+        AospSparseTools.Expand(folder.Combine("out.raw"), folder.Combine("out.simg"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(File.ReadAllBytes(folder.Combine("out.raw")), Is.EqualTo(AospSparseTools.Padded(source, 4096)));
+            Assert.That(Directory.GetFiles(folder.FullPath, ".*"), Is.Empty, "written under a temporary name, then renamed");
+        });
+    }
+
     [TestCase("1000")]
     [TestCase("4098")]
     public async Task ABadBlockSizeIsAUsageErrorAndWritesNothing(string blockSize)
