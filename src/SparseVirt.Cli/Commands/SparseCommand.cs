@@ -59,7 +59,8 @@ internal static class SparseCommand
             }
             else
             {
-                await SparseConverter.ConvertAsync(inputPath, outputPath, options, null, logger, cancellationToken).ConfigureAwait(false);
+                using IProgressBar progress = TerminalProgressBar.Create(console, "sparse", new FileInfo(inputPath).Length);
+                await SparseConverter.ConvertAsync(inputPath, outputPath, options, progress, logger, cancellationToken).ConfigureAwait(false);
             }
             return ExitCodes.Success;
         });

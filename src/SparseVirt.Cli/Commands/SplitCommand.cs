@@ -26,7 +26,9 @@ internal static class SplitCommand
             IReadOnlyList<string> pieces;
             try
             {
-                pieces = await SparseSplitter.SplitAsync(context.GetValue(input), context.GetValue(output), limit, SparseWriterOptions.Default, null, logger, cancellationToken).ConfigureAwait(false);
+                // The pieces together are about as large as a sparse input: its size scales the bar.
+                using IProgressBar progress = TerminalProgressBar.Create(console, "split", new FileInfo(context.GetValue(input)).Length);
+                pieces = await SparseSplitter.SplitAsync(context.GetValue(input), context.GetValue(output), limit, SparseWriterOptions.Default, progress, logger, cancellationToken).ConfigureAwait(false);
             }
             catch (ArgumentOutOfRangeException e) when (e.ParamName == "maxBytes")
             {

@@ -271,6 +271,34 @@ public class SparseConverterTests
         });
     }
 
+    [Test]
+    public async Task ProgressReachesTheInputLengthAndCancellationLeavesNothing()
+    {
+        using var folder = new TempDirectory();
+        byte[] source = RawImages.Mixed(3 << 20, seed: 51);
+        string raw = RawImages.Write(folder.Combine("in.raw"), source);
+        var reports = new List<long>();
+        var progress = new SynchronousProgress(reports.Add);
+
+        await SparseConverter.ConvertAsync(raw, folder.Combine("out.simg"), progress: progress);
+        using var canceled = new CancellationTokenSource();
+        await canceled.CancelAsync();
+        await Assert.ThatAsync(() => SparseConverter.ConvertAsync(raw, folder.Combine("canceled.simg"), cancellationToken: canceled.Token), Throws.InstanceOf<OperationCanceledException>());
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(reports, Is.Not.Empty.And.Ordered);
+            Assert.That(reports[^1], Is.EqualTo(source.Length));
+            Assert.That(File.Exists(folder.Combine("canceled.simg")), Is.False);
+            Assert.That(Directory.GetFiles(folder.FullPath, ".*"), Is.Empty, "the temporary file of the canceled run is removed");
+        });
+    }
+
+    private sealed class SynchronousProgress(Action<long> report) : IProgress<long>
+    {
+        public void Report(long value) => report(value);
+    }
+
     private static byte[] ReadAt(FileStream stream, long offset, int count)
     {
         byte[] buffer = new byte[count];
