@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using SparseVirt.Hypervisor.Serialization;
 
 namespace SparseVirt.Hypervisor;
@@ -9,16 +10,17 @@ public sealed record HostVirtualizationReport
     public const int CurrentSchemaVersion = 1;
 
     /// <summary>The JSON schema version of this report.</summary>
+    [JsonRequired]
     public int SchemaVersion { get; init; } = CurrentSchemaVersion;
 
     /// <summary>True when KVM_CREATE_VM succeeded.</summary>
     public bool IsReady => Verdict.Status == VirtualizationStatus.Ready;
 
     /// <summary>The verdict: status, reason, remediation.</summary>
-    public VirtualizationVerdict Verdict { get; init; } = new();
+    public VirtualizationVerdict Verdict { get; init => field = value ?? new(); } = new();
 
     /// <summary>Everything observed, as plain data.</summary>
-    public HostFacts Facts { get; init; } = new();
+    public HostFacts Facts { get; init => field = value ?? new(); } = new();
 
     /// <summary>How long gathering the facts took, in milliseconds; null for reports built from recorded facts.</summary>
     public double? ElapsedMilliseconds { get; init; }

@@ -18,13 +18,13 @@ public static class VirtualizationJudge
     public static VirtualizationVerdict Judge(HostFacts facts)
     {
         ArgumentNullException.ThrowIfNull(facts);
-        KvmFacts kvm = facts.Kvm ?? new KvmFacts();
+        KvmFacts kvm = facts.Kvm;
 
         if (kvm.CreateVm?.Succeeded == true)
         {
             return Ready(facts, kvm);
         }
-        if (facts.OperatingSystem?.Kind != OperatingSystemKind.Linux || !kvm.Applicable)
+        if (facts.OperatingSystem.Kind != OperatingSystemKind.Linux || !kvm.Applicable)
         {
             return UnsupportedOperatingSystem(facts);
         }
@@ -37,7 +37,7 @@ public static class VirtualizationJudge
 
     private static VirtualizationVerdict Ready(HostFacts facts, KvmFacts kvm)
     {
-        string where = facts.Environment?.InVirtualMachine == true
+        string where = facts.Environment.InVirtualMachine
             ? $" (nested, inside a {facts.Environment.HypervisorName ?? "hypervisor"} guest)"
             : "";
         return Verdict(VirtualizationStatus.Ready, $"KVM_CREATE_VM succeeded on {kvm.DevicePath}{where}: accelerated VMs can run");
@@ -45,7 +45,7 @@ public static class VirtualizationJudge
 
     private static VirtualizationVerdict UnsupportedOperatingSystem(HostFacts facts)
     {
-        OperatingSystemKind kind = facts.OperatingSystem?.Kind ?? OperatingSystemKind.Other;
+        OperatingSystemKind kind = facts.OperatingSystem.Kind;
         string cpu = facts.Cpu is { } cpuFacts ? $" (the CPU {(cpuFacts.HasVirtualizationExtensions ? $"has {Extension(cpuFacts)}" : "has neither VT-x nor AMD-V")})" : "";
         string? alternative = kind switch
         {
@@ -93,7 +93,7 @@ public static class VirtualizationJudge
             SystemCallError.NotPermitted or SystemCallError.AccessDenied => Verdict(
                 VirtualizationStatus.PermissionDenied,
                 $"{kvm.DevicePath} opens, but KVM_CREATE_VM was refused with {createVm}: a security policy blocks creating VMs",
-                facts.Environment?.InContainer == true
+                facts.Environment.InContainer
                     ? ["The container's seccomp or security profile blocks KVM ioctls: run it with a profile that allows them (docker/podman: --security-opt seccomp=unconfined to confirm, then a narrower profile), or --privileged.", "Check SELinux/AppArmor denials on the host: sudo ausearch -m avc -ts recent, or sudo dmesg | grep -i apparmor."]
                     : ["Check SELinux/AppArmor denials: sudo ausearch -m avc -ts recent, or sudo dmesg | grep -i apparmor; allow this program to use KVM.", "Check for a seccomp filter on this process (grep Seccomp /proc/self/status)."]),
             _ => Verdict(
@@ -147,8 +147,8 @@ public static class VirtualizationJudge
         }
 
         CpuFacts? cpu = facts.Cpu;
-        EnvironmentFacts environment = facts.Environment ?? new EnvironmentFacts();
-        KernelFacts kernel = facts.Kernel ?? new KernelFacts();
+        EnvironmentFacts environment = facts.Environment;
+        KernelFacts kernel = facts.Kernel;
 
         if (cpu is not null && !cpu.HasVirtualizationExtensions)
         {
@@ -220,7 +220,7 @@ public static class VirtualizationJudge
 
     private static VirtualizationVerdict PermissionDenied(HostFacts facts, KvmFacts kvm)
     {
-        ProcessIdentityFacts identity = facts.Identity ?? new ProcessIdentityFacts();
+        ProcessIdentityFacts identity = facts.Identity;
         string group = kvm.GroupName ?? (kvm.GroupGid is { } gid ? $"gid {gid}" : "kvm");
         string user = identity.UserName ?? (identity.EffectiveUid is { } uid ? $"uid {uid}" : "this user");
         string device = $"{kvm.DevicePath} ({(kvm.Mode is null ? "mode unknown" : $"mode {kvm.Mode}")}, owner {kvm.OwnerName ?? kvm.OwnerUid?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}, group {group})";
@@ -228,7 +228,7 @@ public static class VirtualizationJudge
 
         if (identity.IsRoot || kvm.Open?.Error == SystemCallError.NotPermitted)
         {
-            bool container = facts.Environment?.InContainer == true;
+            bool container = facts.Environment.InContainer;
             return Verdict(
                 VirtualizationStatus.PermissionDenied,
                 $"{refused}{(identity.IsRoot ? " even for root" : "")}: {(container ? "the container's device rules" : "a device cgroup or security policy")} block it",

@@ -10,8 +10,8 @@ public sealed record VirtualizationVerdict
     public int StatusCode => (int)Status;
 
     /// <summary>One line saying why, naming the facts that decided.</summary>
-    public string Reason { get; init; } = "";
+    public string Reason { get; init => field = value ?? ""; } = "";
 
     /// <summary>Concrete steps that would make the host ready, most likely first; empty when ready.</summary>
-    public IReadOnlyList<string> Remediation { get; init; } = [];
+    public IReadOnlyList<string> Remediation { get; init => field = value ?? []; } = [];
 }

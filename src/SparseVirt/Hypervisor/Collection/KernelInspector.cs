@@ -121,7 +121,7 @@ internal sealed class KernelInspector(HostPaths paths, string msrDevicePath, ILo
 
     private unsafe (ulong? Value, SystemCallOutcome Outcome) ReadMsr(long msr)
     {
-        using SafeFileDescriptorHandle device = Libc.Open(msrDevicePath, Libc.OpenReadOnly | Libc.OpenCloseOnExec);
+        using SafeFileDescriptorHandle device = SafeFileDescriptorHandle.Open(msrDevicePath, Libc.OpenReadOnly | Libc.OpenCloseOnExec);
         if (device.IsInvalid)
         {
             return (null, SystemCallResults.FromLastError());

@@ -63,7 +63,7 @@ internal sealed class KvmDeviceProbe(ILogger logger)
         };
         cancellationToken.ThrowIfCancellationRequested();
 
-        using SafeFileDescriptorHandle device = Libc.Open(devicePath, Libc.OpenReadWrite | Libc.OpenCloseOnExec);
+        using SafeFileDescriptorHandle device = SafeFileDescriptorHandle.Open(devicePath, Libc.OpenReadWrite | Libc.OpenCloseOnExec);
         if (device.IsInvalid)
         {
             SystemCallOutcome openFailure = SystemCallResults.FromLastError();

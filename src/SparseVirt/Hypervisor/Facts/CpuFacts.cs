@@ -6,7 +6,7 @@ namespace SparseVirt.Hypervisor;
 public sealed record CpuFacts
 {
     /// <summary>The vendor id of leaf 0 (<c>GenuineIntel</c>, <c>AuthenticAMD</c> ...).</summary>
-    public string Vendor { get; init; } = "";
+    public string Vendor { get; init => field = value ?? ""; } = "";
 
     /// <summary>The brand string of leaves 0x80000002-4, trimmed; null when the CPU has none.</summary>
     public string? BrandString { get; init; }

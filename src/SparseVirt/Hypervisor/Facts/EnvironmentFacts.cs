@@ -10,7 +10,7 @@ public sealed record EnvironmentFacts
     public string? ContainerRuntime { get; init; }
 
     /// <summary>Each piece of container evidence, as "where: what" lines.</summary>
-    public IReadOnlyList<string> ContainerEvidence { get; init; } = [];
+    public IReadOnlyList<string> ContainerEvidence { get; init => field = value ?? []; } = [];
 
     /// <summary>True under the Windows Subsystem for Linux (kernel release mentions Microsoft/WSL).</summary>
     public bool InWsl { get; init; }

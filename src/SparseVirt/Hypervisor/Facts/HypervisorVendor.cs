@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace SparseVirt.Hypervisor;
 
 /// <summary>
@@ -16,6 +18,7 @@ public enum HypervisorVendor
     HyperV = 2,
 
     /// <summary>VMware (<c>VMwareVMware</c>).</summary>
+    [JsonStringEnumMemberName("vmware")]
     VMware = 3,
 
     /// <summary>Xen HVM (<c>XenVMMXenVMM</c>).</summary>

@@ -4,7 +4,7 @@ namespace SparseVirt.Hypervisor;
 public sealed record KernelFacts
 {
     /// <summary>The KVM modules present in /sys/module (loaded or built in), in name order.</summary>
-    public IReadOnlyList<KernelModuleFact> Modules { get; init; } = [];
+    public IReadOnlyList<KernelModuleFact> Modules { get; init => field = value ?? []; } = [];
 
     /// <summary>
     /// Whether /proc/cpuinfo lists <c>vmx</c>. The kernel clears the flag when firmware disabled VT-x, so CPUID

@@ -4,7 +4,7 @@ namespace SparseVirt.Hypervisor;
 public sealed record KernelModuleFact
 {
     /// <summary>The module name (<c>kvm</c>, <c>kvm_intel</c>, <c>kvm_amd</c> ...).</summary>
-    public string Name { get; init; } = "";
+    public string Name { get; init => field = value ?? ""; } = "";
 
     /// <summary>True when built into the kernel (no <c>initstate</c> file), false when loaded as a module.</summary>
     public bool BuiltIn { get; init; }

@@ -4,7 +4,7 @@ namespace SparseVirt.Hypervisor;
 public sealed record KvmCapabilityFact
 {
     /// <summary>The capability's name in linux/kvm.h without the prefix (<c>USER_MEMORY</c> for <c>KVM_CAP_USER_MEMORY</c>).</summary>
-    public string Name { get; init; } = "";
+    public string Name { get; init => field = value ?? ""; } = "";
 
     /// <summary>The <c>KVM_CAP_*</c> number.</summary>
     public int Id { get; init; }

@@ -10,7 +10,7 @@ public sealed record KvmFacts
     public string? NotApplicableReason { get; init; }
 
     /// <summary>The device path probed (normally <c>/dev/kvm</c>).</summary>
-    public string DevicePath { get; init; } = "/dev/kvm";
+    public string DevicePath { get; init => field = value ?? "/dev/kvm"; } = "/dev/kvm";
 
     /// <summary>What kind of file is at the path.</summary>
     public DeviceFileType FileType { get; init; }
@@ -58,7 +58,7 @@ public sealed record KvmFacts
     public SystemCallOutcome? ApiVersion { get; init; }
 
     /// <summary><c>KVM_CHECK_EXTENSION</c> answers for the capabilities a launcher cares about.</summary>
-    public IReadOnlyList<KvmCapabilityFact> Capabilities { get; init; } = [];
+    public IReadOnlyList<KvmCapabilityFact> Capabilities { get; init => field = value ?? []; } = [];
 
     /// <summary><c>KVM_GET_VCPU_MMAP_SIZE</c>; its value is the size in bytes.</summary>
     public SystemCallOutcome? VcpuMmapSize { get; init; }

@@ -13,5 +13,5 @@ public sealed record OperatingSystemFacts
     public string? KernelRelease { get; init; }
 
     /// <summary>The processor architecture as .NET names it: <c>X64</c>, <c>Arm64</c> ...</summary>
-    public string Architecture { get; init; } = "";
+    public string Architecture { get; init => field = value ?? ""; } = "";
 }

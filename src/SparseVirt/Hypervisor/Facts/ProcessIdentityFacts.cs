@@ -16,7 +16,7 @@ public sealed record ProcessIdentityFacts
     public uint? EffectiveGid { get; init; }
 
     /// <summary>Supplementary group ids of this process (getgroups).</summary>
-    public IReadOnlyList<uint> SupplementaryGroups { get; init; } = [];
+    public IReadOnlyList<uint> SupplementaryGroups { get; init => field = value ?? []; } = [];
 
     /// <summary>The effective user's name from /etc/passwd, when listed.</summary>
     public string? UserName { get; init; }
