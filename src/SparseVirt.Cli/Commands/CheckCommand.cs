@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using SparseVirt.Cli.Infrastructure;
 using SparseVirt.Hypervisor;
 
@@ -74,7 +75,7 @@ internal static class CheckCommand
     {
         var text = new StringBuilder();
         VirtualizationVerdict verdict = report.Verdict;
-        text.AppendLine(CultureInfo.InvariantCulture, $"KVM acceleration: {(report.IsReady ? "READY" : "NOT READY")} ({verdict.Status})");
+        text.AppendLine(CultureInfo.InvariantCulture, $"KVM acceleration: {(report.IsReady ? "READY" : "NOT READY")} ({JsonNamingPolicy.CamelCase.ConvertName(verdict.Status.ToString())}, status {verdict.StatusCode})");
         text.AppendLine(CultureInfo.InvariantCulture, $"Reason: {verdict.Reason}");
         if (verdict.Remediation.Count > 0)
         {
@@ -100,7 +101,7 @@ internal static class CheckCommand
         Line(text, "Firmware", $"{facts.Kernel.Firmware}: {facts.Kernel.FirmwareEvidence}");
         Line(text, "Environment", DescribeEnvironment(facts.Environment));
         Line(text, "User", facts.Identity.EffectiveUid is { } uid
-            ? $"{facts.Identity.UserName ?? "?"} (uid {uid}, gid {facts.Identity.EffectiveGid}, groups {string.Join(',', facts.Identity.SupplementaryGroups)})"
+            ? $"{facts.Identity.UserName ?? "?"} (uid {uid}, gid {facts.Identity.EffectiveGid}, groups {(facts.Identity.SupplementaryGroups.Count == 0 ? "none" : string.Join(',', facts.Identity.SupplementaryGroups))})"
             : "not read on this system");
         if (report.ElapsedMilliseconds is { } elapsed)
         {
