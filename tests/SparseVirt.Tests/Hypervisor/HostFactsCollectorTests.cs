@@ -151,6 +151,24 @@ public class HostFactsCollectorTests
         });
     }
 
+    [Test]
+    public void TheFirmwareRegisterIsNotReadWhenTurnedOff()
+    {
+        using var root = new TempDirectory();
+        string msr = WriteMsr(root, 0x3A, 0x1);
+        var cpu = new CpuFacts { Vendor = "GenuineIntel", Vmx = true, HypervisorPresent = true };
+
+        KernelFacts read = new KernelInspector(new HostPaths(root.FullPath), msr, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).Inspect(cpu, "6.8.0");
+        KernelFacts skipped = new KernelInspector(new HostPaths(root.FullPath), null, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).Inspect(cpu, "6.8.0");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(read.Firmware, Is.EqualTo(FirmwareVirtualizationState.Disabled));
+            Assert.That(skipped.Firmware, Is.EqualTo(FirmwareVirtualizationState.Unknown));
+            Assert.That(skipped.FirmwareEvidence, Does.Contain("not read"));
+        });
+    }
+
     [TestCase("6.8.0-45-generic", 5, 6, true)]
     [TestCase("5.6.0", 5, 6, true)]
     [TestCase("5.5.19", 5, 6, false)]

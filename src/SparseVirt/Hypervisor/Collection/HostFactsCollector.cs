@@ -52,7 +52,7 @@ internal sealed class HostFactsCollector(HostVirtualizationOptions options, ILog
         KvmFacts kvm = new KvmDeviceProbe(logger).Probe(options.KvmDevicePath, identity, accounts, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
 
-        string msrPath = options.ReadFirmwareRegister ? options.MsrDevicePath : "(not read: disabled by options)";
+        string? msrPath = options.ReadFirmwareRegister ? options.MsrDevicePath : null;
         KernelFacts kernel = new KernelInspector(options.Paths, msrPath, logger).Inspect(cpu, operatingSystem.KernelRelease);
         return facts with
         {

@@ -5,7 +5,10 @@ using SparseVirt.Hypervisor.Interop;
 namespace SparseVirt.Hypervisor.Collection;
 
 /// <summary>Reads the kernel's side: KVM modules in /sys/module, the CPU flags in /proc/cpuinfo, and the firmware MSR.</summary>
-internal sealed class KernelInspector(HostPaths paths, string msrDevicePath, ILogger logger)
+/// <param name="paths">Where /proc and /sys are.</param>
+/// <param name="msrDevicePath">The msr driver's device for CPU 0, or null not to read the firmware MSR at all.</param>
+/// <param name="logger">Receives probe details.</param>
+internal sealed class KernelInspector(HostPaths paths, string? msrDevicePath, ILogger logger)
 {
     private const long IntelFeatureControlMsr = 0x3A;          // IA32_FEATURE_CONTROL
     private const ulong FeatureControlLocked = 1UL << 0;
@@ -89,7 +92,7 @@ internal sealed class KernelInspector(HostPaths paths, string msrDevicePath, ILo
         bool intel = cpu.Vmx && !cpu.Svm;
         long msr = intel ? IntelFeatureControlMsr : AmdVmCrMsr;
         string msrName = intel ? "IA32_FEATURE_CONTROL (0x3A)" : "VM_CR (0xC0010114)";
-        (ulong? value, SystemCallOutcome outcome) = ReadMsr(msr);
+        (ulong? value, SystemCallOutcome? outcome) = msrDevicePath is null ? (null, null) : ReadMsr(msrDevicePath, msr);
         if (value is { } bits)
         {
             string hex = "0x" + bits.ToString("X", CultureInfo.InvariantCulture);
@@ -106,8 +109,16 @@ internal sealed class KernelInspector(HostPaths paths, string msrDevicePath, ILo
                 : (FirmwareVirtualizationState.Enabled, $"{msrName} = {hex}: SVMDIS clear");
         }
 
-        HypervisorLog.MsrUnreadable(logger, msrDevicePath, outcome.ToString());
-        string why = $"{msrName} unreadable through {msrDevicePath}: {outcome} (reading MSRs needs root and the msr driver)";
+        string why;
+        if (msrDevicePath is null || outcome is null)
+        {
+            why = $"{msrName} not read (turned off in the options)";
+        }
+        else
+        {
+            HypervisorLog.MsrUnreadable(logger, msrDevicePath, outcome.ToString());
+            why = $"{msrName} unreadable through {msrDevicePath}: {outcome} (reading MSRs needs root and the msr driver)";
+        }
         // Since Linux 5.6 the kernel drops "vmx" from /proc/cpuinfo when firmware locked VT-x off, which tells the
         // firmware setting without root. In a guest the flag can be missing for other reasons, so it is not used there.
         if (intel && cpuInfoVmx is { } kernelKeptVmx && !cpu.HypervisorPresent && KernelAtLeast(kernelRelease, 5, 6))
@@ -119,9 +130,9 @@ internal sealed class KernelInspector(HostPaths paths, string msrDevicePath, ILo
         return (FirmwareVirtualizationState.Unknown, why);
     }
 
-    private unsafe (ulong? Value, SystemCallOutcome Outcome) ReadMsr(long msr)
+    private static unsafe (ulong? Value, SystemCallOutcome Outcome) ReadMsr(string devicePath, long msr)
     {
-        using SafeFileDescriptorHandle device = SafeFileDescriptorHandle.Open(msrDevicePath, Libc.OpenReadOnly | Libc.OpenCloseOnExec);
+        using SafeFileDescriptorHandle device = SafeFileDescriptorHandle.Open(devicePath, Libc.OpenReadOnly | Libc.OpenCloseOnExec);
         if (device.IsInvalid)
         {
             return (null, SystemCallResults.FromLastError());
