@@ -136,21 +136,16 @@ public sealed class QemuMachine : IAsyncDisposable
         if (gracefulTimeout > TimeSpan.Zero && !gracefulCancellation.IsCancellationRequested && !forcefulCancellation.IsCancellationRequested)
         {
             QemuLog.PowerdownRequested(_logger, ProcessId, gracefulTimeout);
-            using var graceful = CancellationTokenSource.CreateLinkedTokenSource(gracefulCancellation, forcefulCancellation);
-            await TryShutdownStepAsync("system_powerdown", token => Qmp.SystemPowerdownAsync(token), graceful.Token).ConfigureAwait(false);
-            if (await ExitsWithinAsync(gracefulTimeout, graceful.Token).ConfigureAwait(false))
+            if (await RequestAndAwaitExitAsync("system_powerdown", token => Qmp.SystemPowerdownAsync(token), gracefulTimeout, gracefulCancellation, forcefulCancellation).ConfigureAwait(false))
             {
                 return new QemuStopResult(QemuStopMethod.GuestPowerdown, await _exited.ConfigureAwait(false));
             }
             QemuLog.EscalatingToQuit(_logger, ProcessId);
         }
-        if (!forcefulCancellation.IsCancellationRequested)
+        if (!forcefulCancellation.IsCancellationRequested
+            && await RequestAndAwaitExitAsync("quit", token => Qmp.QuitAsync(token), _options.QuitTimeout, forcefulCancellation).ConfigureAwait(false))
         {
-            await TryShutdownStepAsync("quit", token => Qmp.QuitAsync(token), forcefulCancellation).ConfigureAwait(false);
-            if (await ExitsWithinAsync(_options.QuitTimeout, forcefulCancellation).ConfigureAwait(false))
-            {
-                return new QemuStopResult(QemuStopMethod.Quit, await _exited.ConfigureAwait(false));
-            }
+            return new QemuStopResult(QemuStopMethod.Quit, await _exited.ConfigureAwait(false));
         }
         return new QemuStopResult(QemuStopMethod.Killed, await KillCoreAsync().ConfigureAwait(false));
     }
@@ -169,8 +164,7 @@ public sealed class QemuMachine : IAsyncDisposable
         {
             if (_qmp is not null && _qmp.CloseReason is null)
             {
-                await TryShutdownStepAsync("quit", token => _qmp.QuitAsync(token), CancellationToken.None).ConfigureAwait(false);
-                await ExitsWithinAsync(_options.QuitTimeout, CancellationToken.None).ConfigureAwait(false);
+                await RequestAndAwaitExitAsync("quit", token => _qmp.QuitAsync(token), _options.QuitTimeout, CancellationToken.None).ConfigureAwait(false);
             }
             if (!HasExited)
             {
@@ -339,33 +333,31 @@ public sealed class QemuMachine : IAsyncDisposable
         return QemuAccelerator.Tcg;
     }
 
-    private async Task TryShutdownStepAsync(string step, Func<CancellationToken, Task> command, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends a shutdown request and waits for QEMU to exit, all within <paramref name="timeout"/> (a QEMU that does not
+    /// even answer must not hold the caller longer). Returns whether QEMU exited.
+    /// </summary>
+    private async Task<bool> RequestAndAwaitExitAsync(string step, Func<CancellationToken, Task> request, TimeSpan timeout, CancellationToken cancellationToken, CancellationToken otherCancellationToken = default)
     {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, otherCancellationToken);
+        deadline.CancelAfter(timeout);
         try
         {
-            await command(cancellationToken).ConfigureAwait(false);
+            await request(deadline.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is QmpConnectionClosedException or QmpErrorException or QmpProtocolException or TimeoutException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
         {
-            // The next step (waiting for exit, then killing) copes with whatever state QEMU is in.
+            // A closed connection usually means QEMU is exiting already; waiting for the exit below tells.
             QemuLog.ShutdownStepFailed(_logger, ProcessId, step, e.Message);
         }
-    }
-
-    private async Task<bool> ExitsWithinAsync(TimeSpan timeout, CancellationToken cancellationToken)
-    {
         try
         {
-            await _exited.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+            await _exited.WaitAsync(deadline.Token).ConfigureAwait(false);
             return true;
         }
-        catch (TimeoutException)
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
-            return false;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            return false;
+            return HasExited;
         }
     }
 
