@@ -197,13 +197,14 @@ public sealed class QemuMachine : IAsyncDisposable
         {
             Socket monitor = await UntilExitAsync(monitorListener.AcceptAsync(startup.Token).AsTask()).ConfigureAwait(false);
             _options.Progress?.Report(new QemuStartupProgress(QemuStartupStage.MonitorConnected, ProcessId));
+            QmpClientOptions qmpOptions = _options.Qmp.Logger is null ? _options.Qmp with { Logger = _logger } : _options.Qmp;
+            _qmp = await UntilExitAsync(QmpClient.ConnectAsync(new NetworkStream(monitor, ownsSocket: true), qmpOptions, startup.Token)).ConfigureAwait(false);
             if (serialListener is not null)
             {
+                // QEMU connected the serial chardev while creating it, before serving QMP, so it is waiting in the backlog.
                 Socket serial = await UntilExitAsync(serialListener.AcceptAsync(startup.Token).AsTask()).ConfigureAwait(false);
                 Serial = new QemuSerialCapture(new NetworkStream(serial, ownsSocket: true), _options.SerialRetainedChars, _logger);
             }
-            QmpClientOptions qmpOptions = _options.Qmp.Logger is null ? _options.Qmp with { Logger = _logger } : _options.Qmp;
-            _qmp = await UntilExitAsync(QmpClient.ConnectAsync(new NetworkStream(monitor, ownsSocket: true), qmpOptions, startup.Token)).ConfigureAwait(false);
             KvmStatus = await UntilExitAsync(_qmp.QueryKvmAsync(startup.Token)).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && startup.IsCancellationRequested)
