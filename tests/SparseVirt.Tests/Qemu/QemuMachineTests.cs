@@ -146,6 +146,22 @@ public sealed class QemuMachineTests
     }
 
     [Test]
+    public async Task A_guest_that_honours_the_power_button_stops_gracefully()
+    {
+        using var folder = new TempDirectory();
+        string disk = folder.Combine("polite.raw");
+        BootSectorGuest.WriteDisk(disk, "waiting for the power button", BootSectorGuestEnding.PowerOffOnPowerButton);
+        await using QemuMachine machine = await QemuMachine.StartAsync(QemuTestMachines.Booting(disk), QemuTestMachines.Options);
+        await machine.Serial!.WaitForLineAsync(l => l == "waiting for the power button", QemuTestMachines.EventTimeout);
+
+        Task<QmpEvent> shutdown = machine.Qmp.WaitForEventAsync("SHUTDOWN", QemuTestMachines.EventTimeout);
+        QemuStopResult result = await machine.StopAsync(QemuTestMachines.EventTimeout);
+        Assert.That(result, Is.EqualTo(new QemuStopResult(QemuStopMethod.GuestPowerdown, 0)));
+        Assert.That((await shutdown).GetDataString("reason"), Is.EqualTo("guest-shutdown"));
+        Assert.That(QemuTestMachines.ProcessIsGone(machine.ProcessId), Is.True);
+    }
+
+    [Test]
     public async Task A_guest_ignoring_the_power_button_is_escalated_to_quit_within_the_timeout()
     {
         using var folder = new TempDirectory();

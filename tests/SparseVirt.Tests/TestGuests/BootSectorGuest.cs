@@ -42,6 +42,21 @@ internal static class BootSectorGuest
                 0xF4,             // halt: hlt
                 0xEB, 0xFD,       // jmp halt
             ],
+            BootSectorGuestEnding.PowerOffOnPowerButton =>
+            [
+                0xBA, 0x02, 0x06, // mov dx, 0x602 (ACPI PM1a_EN)
+                0xB8, 0x00, 0x01, // mov ax, 0x0100 (PWRBTN_EN)
+                0xEF,             // out dx, ax
+                0xBA, 0x00, 0x06, // mov dx, 0x600 (ACPI PM1a_STS)
+                0xED,             // button: in ax, dx
+                0xF6, 0xC4, 0x01, // test ah, 1 (PWRBTN_STS)
+                0x74, 0xFA,       // jz button
+                0xBA, 0x04, 0x06, // mov dx, 0x604 (ACPI PM1a_CNT)
+                0xB8, 0x00, 0x20, // mov ax, 0x2000 (SLP_EN, S5)
+                0xEF,             // out dx, ax
+                0xF4,             // halt: hlt
+                0xEB, 0xFD,       // jmp halt
+            ],
             BootSectorGuestEnding.HaltForever =>
             [
                 0xF4,             // halt: hlt (interrupts are off, so nothing wakes it)

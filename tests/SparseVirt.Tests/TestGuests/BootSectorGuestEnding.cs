@@ -6,6 +6,9 @@ internal enum BootSectorGuestEnding
     /// <summary>Powers the machine off through ACPI (QEMU reports SHUTDOWN with reason guest-shutdown).</summary>
     PowerOff,
 
+    /// <summary>Waits for the ACPI power button (QMP system_powerdown), then powers off like <see cref="PowerOff"/>.</summary>
+    PowerOffOnPowerButton,
+
     /// <summary>Halts with interrupts off, forever: it ignores the ACPI power button (system_powerdown).</summary>
     HaltForever,
 
