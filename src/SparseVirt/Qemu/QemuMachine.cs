@@ -252,8 +252,8 @@ public sealed class QemuMachine : IAsyncDisposable
         _process.StandardInput.Close();
         Process process = _process;
         _outputDrained = Task.WhenAll(
-            DrainAsync(process.StandardOutput, line => { _standardOutput.Add(line); QemuLog.StandardOutput(_logger, ProcessId, line); }),
-            DrainAsync(process.StandardError, line => { _standardError.Add(line); QemuLog.StandardError(_logger, ProcessId, line); }));
+            DrainAsync(process.StandardOutput, line => { QemuLog.StandardOutput(_logger, ProcessId, line); _standardOutput.Add(line); }),
+            DrainAsync(process.StandardError, line => { QemuLog.StandardError(_logger, ProcessId, line); _standardError.Add(line); }));
         _exited = WaitForProcessExitAsync(process);
     }
 

@@ -74,6 +74,18 @@ public sealed class QemuMachineTests
         Assert.That((await machine.StopAsync(TimeSpan.FromSeconds(1))).Method, Is.EqualTo(QemuStopMethod.AlreadyExited));
     }
 
+    [Test]
+    public async Task Text_sent_to_the_captured_serial_console_reaches_the_guest()
+    {
+        using var folder = new TempDirectory();
+        string disk = folder.Combine("echo.raw");
+        BootSectorGuest.WriteDisk(disk, "echo ready", BootSectorGuestEnding.EchoInput);
+        await using QemuMachine machine = await QemuMachine.StartAsync(QemuTestMachines.Booting(disk, "pc"), QemuTestMachines.Options);
+        await machine.Serial!.WaitForLineAsync(l => l == "echo ready", QemuTestMachines.EventTimeout);
+        await machine.Serial.SendAsync("ping from the host\n");
+        Assert.That(await machine.Serial.WaitForLineAsync(l => l.StartsWith("ping", StringComparison.Ordinal), QemuTestMachines.EventTimeout), Is.EqualTo("ping from the host"));
+    }
+
     [TestCase("pc", QemuDiskInterface.Ide)]
     [TestCase("q35", QemuDiskInterface.Ide)]
     [TestCase("q35", QemuDiskInterface.Scsi)]
@@ -116,12 +128,21 @@ public sealed class QemuMachineTests
     public async Task With_kvm_then_tcg_the_machine_runs_and_reports_the_accelerator_actually_used()
     {
         QemuMachineDefinition definition = QemuTestMachines.Bare().WithAccelerators(QemuAccelerator.Kvm, QemuAccelerator.Tcg);
-        await using QemuMachine machine = await QemuMachine.StartAsync(definition, QemuTestMachines.Options);
+        var logger = new RecordingLogger();
+        await using QemuMachine machine = await QemuMachine.StartAsync(definition, QemuTestMachines.Options with { Logger = logger });
         bool kvm = QemuTestMachines.KvmUsable();
         Assert.That(machine.Arguments, Is.SupersetOf(new[] { "-accel", "kvm", "tcg" }));
         Assert.That(machine.KvmStatus.Enabled, Is.EqualTo(kvm));
         Assert.That(machine.Accelerator, Is.EqualTo(kvm ? QemuAccelerator.Kvm : QemuAccelerator.Tcg));
         Assert.That((await machine.Qmp.QueryStatusAsync()).Running, Is.True);
+        bool fallbackLogged = logger.Entries.Any(e => e.Level == Microsoft.Extensions.Logging.LogLevel.Warning && e.Message.Contains("fell back to accelerator Tcg", StringComparison.Ordinal));
+        Assert.That(fallbackLogged, Is.EqualTo(!kvm), "a fallback to TCG is logged as a warning, never silent");
+        if (!kvm)
+        {
+            // QEMU's own words about the fallback reach the log and the stderr tail (drained concurrently, hence the wait).
+            Assert.That(() => machine.StandardErrorTail, Does.Contain("kvm").IgnoreCase.After(10_000, 20));
+            Assert.That(logger.Entries.Where(e => e.Message.Contains("stderr:", StringComparison.Ordinal)), Is.Not.Empty);
+        }
     }
 
     [Test]

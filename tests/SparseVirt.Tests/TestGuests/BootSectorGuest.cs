@@ -57,6 +57,24 @@ internal static class BootSectorGuest
                 0xF4,             // halt: hlt
                 0xEB, 0xFD,       // jmp halt
             ],
+            BootSectorGuestEnding.EchoInput =>
+            [
+                0xBA, 0xFD, 0x03, // echo: mov dx, 0x3FD (COM1 line status register)
+                0xEC,             // receive: in al, dx
+                0xA8, 0x01,       // test al, 1 (data ready)
+                0x74, 0xFB,       // jz receive
+                0xBA, 0xF8, 0x03, // mov dx, 0x3F8 (COM1 data register)
+                0xEC,             // in al, dx
+                0x88, 0xC4,       // mov ah, al
+                0xBA, 0xFD, 0x03, // mov dx, 0x3FD
+                0xEC,             // transmit: in al, dx
+                0xA8, 0x20,       // test al, 0x20 (transmit holding register empty)
+                0x74, 0xFB,       // jz transmit
+                0xBA, 0xF8, 0x03, // mov dx, 0x3F8
+                0x88, 0xE0,       // mov al, ah
+                0xEE,             // out dx, al
+                0xEB, 0xE2,       // jmp echo
+            ],
             BootSectorGuestEnding.HaltForever =>
             [
                 0xF4,             // halt: hlt (interrupts are off, so nothing wakes it)

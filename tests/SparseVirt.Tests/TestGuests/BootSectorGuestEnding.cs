@@ -12,6 +12,9 @@ internal enum BootSectorGuestEnding
     /// <summary>Halts with interrupts off, forever: it ignores the ACPI power button (system_powerdown).</summary>
     HaltForever,
 
+    /// <summary>Echoes every byte received on COM1 back to it, forever.</summary>
+    EchoInput,
+
     /// <summary>Prints the line again and again, forever.</summary>
     RepeatForever,
 }
