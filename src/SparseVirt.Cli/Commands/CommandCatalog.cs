@@ -8,6 +8,7 @@ internal static class CommandCatalog
     public static IEnumerable<Command> Create(CliConsole console)
     {
         ArgumentNullException.ThrowIfNull(console);
+        yield return UnsparseCommand.Create(console);
         yield return CheckCommand.Create(console);
     }
 }

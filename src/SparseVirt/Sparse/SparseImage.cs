@@ -188,8 +188,9 @@ public sealed partial class SparseImage : IDisposable, IAsyncDisposable
             int headerRead = await ReadAtAsync(stream, origin, buffer.AsMemory(0, RawImageSniffer.BytesWanted), useAsync, cancellationToken).ConfigureAwait(false);
             if (headerRead < 4 || !SparseHeader.HasMagic(buffer))
             {
-                if (headerRead < 4 && headerRead < available)
+                if (headerRead < 4)
                 {
+                    // Too short to hold a magic number at all: that is truncation, not a wrong magic.
                     SparseThrowHelper.ThrowHeaderTruncated(headerRead);
                 }
                 SparseThrowHelper.ThrowBadMagic(SparseThrowHelper.ReadMagicOrZero(buffer.AsSpan(0, headerRead)), buffer.AsSpan(0, headerRead));

@@ -1,0 +1,91 @@
+using System.CommandLine;
+using SparseVirt.Cli.Infrastructure;
+using SparseVirt.Sparse;
+using SparseVirt.Sparse.Decoding;
+
+namespace SparseVirt.Cli.Commands;
+
+/// <summary>
+/// <c>sparsevirt unsparse IN.simg [IN2.simg ...] OUT.raw</c>: expands sparse images into a raw image, as AOSP
+/// <c>simg2img</c> does (several inputs overlay in order); <c>-</c> reads the image from standard input.
+/// </summary>
+internal static class UnsparseCommand
+{
+    private const string StandardInputName = "-";
+
+    public static Command Create(CliConsole console)
+    {
+        var paths = new Argument<string[]>("IN.simg... OUT.raw")
+        {
+            Description = "The sparse image(s) to expand ('-' reads one from standard input), then the raw image to write.",
+            Arity = new ArgumentArity(2, ArgumentArity.ZeroOrMore.MaximumNumberOfValues),
+        };
+        paths.Validators.Add(result =>
+        {
+            // Path arguments take any token, so an unknown option would otherwise be taken for a file name.
+            foreach (string value in result.GetValueOrDefault<string[]>() ?? [])
+            {
+                if (value.StartsWith('-') && value != StandardInputName)
+                {
+                    result.AddError($"Unrecognized option '{value}' (a file whose name starts with '-' can be given as ./{value}).");
+                }
+            }
+        });
+        var verify = new Option<bool>("--verify")
+        {
+            Description = "Check the CRC32 chunks and image checksum while expanding.",
+        };
+        var command = new Command(
+            "unsparse",
+            "Expand Android sparse images into a raw image (like simg2img). Several inputs overlay in order, so split pieces reassemble. " +
+            "A new or existing file is written under a temporary name and renamed on success, with unset ranges left as holes; a block device is written in place.")
+        {
+            paths,
+            verify,
+        };
+
+        VerbRunner.SetAction(command, console, async (context, cancellationToken) =>
+        {
+            string[] arguments = context.GetValue(paths);
+            string[] inputs = arguments[..^1];
+            string output = arguments[^1];
+            if (output == StandardInputName)
+            {
+                throw new UsageException("unsparse writes a file or device; '-' (standard output) is not supported as OUT.raw.");
+            }
+            if (inputs.Length > 1 && inputs.Contains(StandardInputName))
+            {
+                throw new UsageException("'-' (standard input) can only be the single input of unsparse.");
+            }
+
+            var options = new SparseExpandOptions
+            {
+                VerifyChecksums = context.GetValue(verify),
+                Logger = context.LoggerFactory.CreateLogger("SparseVirt.Sparse.Decoding"),
+            };
+
+            if (inputs is [StandardInputName])
+            {
+                await using Stream input = context.Console.OpenStandardInput();
+                try
+                {
+                    await SparseImage.ToRawAsync(input, output, options, progress: null, cancellationToken).ConfigureAwait(false);
+                }
+                catch (InvalidDataException e)
+                {
+                    throw new InvalidDataException($"standard input: {e.Message}", e);
+                }
+                catch (EndOfStreamException e)
+                {
+                    throw new EndOfStreamException($"standard input: {e.Message}", e);
+                }
+            }
+            else
+            {
+                await SparseImage.ToRawAsync(inputs, output, options, progress: null, cancellationToken).ConfigureAwait(false);
+            }
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

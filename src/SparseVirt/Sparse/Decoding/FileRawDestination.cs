@@ -1,0 +1,122 @@
+using System.Buffers;
+using Microsoft.Win32.SafeHandles;
+using SparseVirt.Sparse.IO;
+
+namespace SparseVirt.Sparse.Decoding;
+
+/// <summary>
+/// Expanded output written with positional I/O into a file: a fresh regular file (the temporary file beside the
+/// destination), which is sized up front so that zero ranges and DONT_CARE stay holes, or a block device, which is
+/// written in place (every defined byte, zeros included; DONT_CARE leaves what is there).
+/// </summary>
+internal sealed class FileRawDestination : RawDestination
+{
+    // A gather write takes this many pattern buffers at once: fewer system calls for long FILL chunks.
+    private const int RepeatsPerGatherWrite = 8;
+
+    private readonly SafeFileHandle _handle;
+    private readonly bool _isRegularFile;
+    private readonly string _description;
+    private readonly List<ReadOnlyMemory<byte>> _gather = new(RepeatsPerGatherWrite);
+    private bool _rangesAreFresh;
+
+    /// <param name="handle">The file, open for writing.</param>
+    /// <param name="isFreshRegularFile">True for a new, empty regular file (holes allowed), false for a block device.</param>
+    /// <param name="description">What it is, for logs.</param>
+    public FileRawDestination(SafeFileHandle handle, bool isFreshRegularFile, string description)
+    {
+        _handle = handle;
+        _isRegularFile = isFreshRegularFile;
+        _description = description;
+    }
+
+    public override string Description => _description;
+
+    public override SafeFileHandle? KernelCopyTarget => _handle;
+
+    public override ValueTask BeginPieceAsync(long rawLength, int pieceIndex, bool useAsync, CancellationToken cancellationToken)
+    {
+        if (_isRegularFile)
+        {
+            // As simg2img does (ftruncate after each piece), the file takes each piece's length; sizing it first makes
+            // everything not written a hole. Only the first piece lands on a file known to be all holes.
+            RandomAccess.SetLength(_handle, rawLength);
+            _rangesAreFresh = pieceIndex == 0;
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> data, long offset, bool useAsync, CancellationToken cancellationToken)
+    {
+        if (useAsync)
+        {
+            return RandomAccess.WriteAsync(_handle, data, offset, cancellationToken);
+        }
+        RandomAccess.Write(_handle, data.Span, offset);
+        return ValueTask.CompletedTask;
+    }
+
+    public override ValueTask WriteAsync(ReadOnlySequence<byte> data, long offset, bool useAsync, CancellationToken cancellationToken)
+    {
+        if (data.IsSingleSegment)
+        {
+            return WriteAsync(data.First, offset, useAsync, cancellationToken);
+        }
+
+        // One pwritev for the whole range, straight from the pipe's buffers.
+        _gather.Clear();
+        foreach (ReadOnlyMemory<byte> segment in data)
+        {
+            if (!segment.IsEmpty)
+            {
+                _gather.Add(segment);
+            }
+        }
+        return WriteGatheredAsync(offset, useAsync, cancellationToken);
+    }
+
+    public override ValueTask ZeroAsync(long offset, long length, bool useAsync, CancellationToken cancellationToken)
+    {
+        if (_rangesAreFresh)
+        {
+            return ValueTask.CompletedTask;
+        }
+        if (_isRegularFile && HolePunch.TryPunch(_handle, offset, length))
+        {
+            return ValueTask.CompletedTask;
+        }
+        return WriteZerosAsync(offset, length, useAsync, cancellationToken);
+    }
+
+    public override ValueTask SkipAsync(long offset, long length, bool useAsync, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    public override ValueTask CompleteAsync(long rawLength, bool useAsync, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    protected override async ValueTask WriteRepeatedAsync(ReadOnlyMemory<byte> pattern, long offset, long length, bool useAsync, CancellationToken cancellationToken)
+    {
+        long gatherBytes = (long)pattern.Length * RepeatsPerGatherWrite;
+        while (length >= gatherBytes)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            _gather.Clear();
+            for (int i = 0; i < RepeatsPerGatherWrite; i++)
+            {
+                _gather.Add(pattern);
+            }
+            await WriteGatheredAsync(offset, useAsync, cancellationToken).ConfigureAwait(false);
+            offset += gatherBytes;
+            length -= gatherBytes;
+        }
+        await base.WriteRepeatedAsync(pattern, offset, length, useAsync, cancellationToken).ConfigureAwait(false);
+    }
+
+    private ValueTask WriteGatheredAsync(long offset, bool useAsync, CancellationToken cancellationToken)
+    {
+        if (useAsync)
+        {
+            return RandomAccess.WriteAsync(_handle, _gather, offset, cancellationToken);
+        }
+        RandomAccess.Write(_handle, _gather, offset);
+        return ValueTask.CompletedTask;
+    }
+}

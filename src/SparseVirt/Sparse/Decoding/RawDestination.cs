@@ -1,0 +1,80 @@
+using System.Buffers;
+using Microsoft.Win32.SafeHandles;
+
+namespace SparseVirt.Sparse.Decoding;
+
+/// <summary>
+/// Where expanded output goes. Offsets are positions in the expanded image. The subclasses decide what each kind
+/// of range costs: a fresh regular file leaves zero ranges as holes, a block device gets every defined byte, a
+/// caller's stream gets every defined byte and seeks over DONT_CARE when it can.
+/// </summary>
+internal abstract class RawDestination
+{
+    /// <summary>What the destination is, for logs.</summary>
+    public abstract string Description { get; }
+
+    /// <summary>The destination's file, when RAW data can be copied into it inside the kernel.</summary>
+    public virtual SafeFileHandle? KernelCopyTarget => null;
+
+    /// <summary>Called before each piece is expanded, with the piece's expanded length and its index (from 0).</summary>
+    public abstract ValueTask BeginPieceAsync(long rawLength, int pieceIndex, bool useAsync, CancellationToken cancellationToken);
+
+    /// <summary>Writes expanded bytes at <paramref name="offset"/>.</summary>
+    public abstract ValueTask WriteAsync(ReadOnlyMemory<byte> data, long offset, bool useAsync, CancellationToken cancellationToken);
+
+    /// <summary>Writes a sequence of buffers as one contiguous range at <paramref name="offset"/> (a gather write where the destination has one).</summary>
+    public virtual async ValueTask WriteAsync(ReadOnlySequence<byte> data, long offset, bool useAsync, CancellationToken cancellationToken)
+    {
+        foreach (ReadOnlyMemory<byte> segment in data)
+        {
+            await WriteAsync(segment, offset, useAsync, cancellationToken).ConfigureAwait(false);
+            offset += segment.Length;
+        }
+    }
+
+    /// <summary>Makes a range read as zeros (a zero FILL chunk).</summary>
+    public abstract ValueTask ZeroAsync(long offset, long length, bool useAsync, CancellationToken cancellationToken);
+
+    /// <summary>Passes over a DONT_CARE range: what the destination holds there stays.</summary>
+    public abstract ValueTask SkipAsync(long offset, long length, bool useAsync, CancellationToken cancellationToken);
+
+    /// <summary>Called once after the last piece with its expanded length, which the output ends at.</summary>
+    public abstract ValueTask CompleteAsync(long rawLength, bool useAsync, CancellationToken cancellationToken);
+
+    /// <summary>Writes <paramref name="length"/> bytes of a repeated 32-bit pattern (a FILL chunk).</summary>
+    public async ValueTask FillAsync(uint pattern, long offset, long length, bool useAsync, CancellationToken cancellationToken)
+    {
+        if (pattern == 0)
+        {
+            await ZeroAsync(offset, length, useAsync, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        byte[] buffer = PatternBuffers.RentFilled(pattern);
+        try
+        {
+            await WriteRepeatedAsync(buffer.AsMemory(0, PatternBuffers.Size), offset, length, useAsync, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            PatternBuffers.Return(buffer);
+        }
+    }
+
+    /// <summary>Writes <paramref name="length"/> bytes made of <paramref name="pattern"/> repeated (its length a multiple of 4).</summary>
+    protected virtual async ValueTask WriteRepeatedAsync(ReadOnlyMemory<byte> pattern, long offset, long length, bool useAsync, CancellationToken cancellationToken)
+    {
+        while (length > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int step = (int)Math.Min(length, pattern.Length);
+            await WriteAsync(pattern[..step], offset, useAsync, cancellationToken).ConfigureAwait(false);
+            offset += step;
+            length -= step;
+        }
+    }
+
+    /// <summary>Writes zeros over a range.</summary>
+    protected ValueTask WriteZerosAsync(long offset, long length, bool useAsync, CancellationToken cancellationToken) =>
+        WriteRepeatedAsync(PatternBuffers.Zeros, offset, length, useAsync, cancellationToken);
+}

@@ -1,0 +1,29 @@
+using Microsoft.Extensions.Logging;
+
+namespace SparseVirt.Sparse.Decoding;
+
+/// <summary>
+/// How a sparse image is expanded. Immutable: derive variations with the <c>With...</c> methods (or <c>with</c>).
+/// </summary>
+public sealed record SparseExpandOptions
+{
+    /// <summary>The defaults: no checksum verification, no logging.</summary>
+    public static SparseExpandOptions Default { get; } = new();
+
+    /// <summary>
+    /// Verify checksums while expanding: at each CRC32 chunk, the CRC32 of everything expanded so far (DONT_CARE
+    /// counted as zeros) must equal the chunk's value, and a non-zero <see cref="SparseHeader.ImageChecksum"/> must
+    /// equal the CRC32 of the whole expanded image. Off by default, as in AOSP's <c>simg2img</c>; on, every byte
+    /// passes through memory, so RAW data is no longer copied inside the kernel.
+    /// </summary>
+    public bool VerifyChecksums { get; init; }
+
+    /// <summary>Receives diagnostics (debug-level summaries, warnings about ignored trailing bytes); none when null.</summary>
+    public ILogger? Logger { get; init; }
+
+    /// <summary>A copy with <see cref="VerifyChecksums"/> set.</summary>
+    public SparseExpandOptions WithVerifyChecksums(bool verify = true) => this with { VerifyChecksums = verify };
+
+    /// <summary>A copy with <see cref="Logger"/> set.</summary>
+    public SparseExpandOptions WithLogger(ILogger? logger) => this with { Logger = logger };
+}

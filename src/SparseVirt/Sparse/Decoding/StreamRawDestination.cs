@@ -1,0 +1,102 @@
+namespace SparseVirt.Sparse.Decoding;
+
+/// <summary>
+/// Expanded output written into a caller's stream, from its position at the start: every defined byte is written
+/// (zero FILL too); DONT_CARE is passed over by seeking when the stream can seek, and written as zeros when it
+/// cannot. A non-seekable stream takes output in order only, so it cannot take several overlaid pieces.
+/// </summary>
+internal sealed class StreamRawDestination : RawDestination
+{
+    private readonly Stream _stream;
+    private readonly long _origin;
+    private long _position;
+
+    public StreamRawDestination(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (!stream.CanWrite)
+        {
+            throw new ArgumentException("The destination stream must be writable.", nameof(stream));
+        }
+        _stream = stream;
+        _origin = stream.CanSeek ? stream.Position : 0;
+    }
+
+    public override string Description => _stream.CanSeek ? "a seekable stream" : "a non-seekable stream";
+
+    public override ValueTask BeginPieceAsync(long rawLength, int pieceIndex, bool useAsync, CancellationToken cancellationToken)
+    {
+        if (pieceIndex > 0 && !_stream.CanSeek)
+        {
+            throw new NotSupportedException("Several pieces overlay each other, which needs a seekable destination stream; this one cannot seek.");
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> data, long offset, bool useAsync, CancellationToken cancellationToken)
+    {
+        await MoveToAsync(offset, useAsync, cancellationToken).ConfigureAwait(false);
+        if (useAsync)
+        {
+            await _stream.WriteAsync(data, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            _stream.Write(data.Span);
+        }
+        _position += data.Length;
+    }
+
+    public override ValueTask ZeroAsync(long offset, long length, bool useAsync, CancellationToken cancellationToken) =>
+        WriteZerosAsync(offset, length, useAsync, cancellationToken);
+
+    public override ValueTask SkipAsync(long offset, long length, bool useAsync, CancellationToken cancellationToken) =>
+        _stream.CanSeek ? ValueTask.CompletedTask : WriteZerosAsync(offset, length, useAsync, cancellationToken);
+
+    public override async ValueTask CompleteAsync(long rawLength, bool useAsync, CancellationToken cancellationToken)
+    {
+        if (_stream.CanSeek)
+        {
+            // A trailing DONT_CARE was only seeked over: the stream must still reach the image's length.
+            long end = _origin + rawLength;
+            if (_stream.Length < end)
+            {
+                _stream.SetLength(end);
+            }
+            _stream.Position = end;
+            _position = rawLength;
+        }
+        else
+        {
+            await MoveToAsync(rawLength, useAsync, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (useAsync)
+        {
+            await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            _stream.Flush();
+        }
+    }
+
+    private async ValueTask MoveToAsync(long offset, bool useAsync, CancellationToken cancellationToken)
+    {
+        if (offset == _position)
+        {
+            return;
+        }
+        if (_stream.CanSeek)
+        {
+            _stream.Position = _origin + offset;
+            _position = offset;
+            return;
+        }
+        if (offset < _position)
+        {
+            throw new NotSupportedException($"The output would go back to byte {offset} after byte {_position}, which a non-seekable stream cannot do.");
+        }
+        await WriteZerosAsync(_position, offset - _position, useAsync, cancellationToken).ConfigureAwait(false);
+    }
+}
