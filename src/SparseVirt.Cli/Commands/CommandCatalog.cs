@@ -10,5 +10,6 @@ internal static class CommandCatalog
         ArgumentNullException.ThrowIfNull(console);
         yield return UnsparseCommand.Create(console);
         yield return CheckCommand.Create(console);
+        yield return RunCommand.Create(console);
     }
 }
