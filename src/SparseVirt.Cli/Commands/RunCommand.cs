@@ -101,7 +101,7 @@ internal static class RunCommand
             attached.Add(await PrepareDiskAsync(context, cacheStore, request.Disks[i], bootIndex: request.Kernel is null ? i + 1 : null, cancellationToken).ConfigureAwait(false));
         }
 
-        QemuMachineDefinition definition = BuildDefinition(request, attached);
+        QemuMachineDefinition definition = await ChooseAcceleratorAsync(context, BuildDefinition(request, attached), request.Accelerator, cancellationToken).ConfigureAwait(false);
         string binary;
         try
         {
@@ -113,8 +113,7 @@ internal static class RunCommand
             return ExitCodes.Success;
         }
 
-        definition = await ChooseAcceleratorAsync(context, definition with { BinaryPath = binary }, request.Accelerator, cancellationToken).ConfigureAwait(false);
-        return await BootAsync(context, definition, request, cancellationToken).ConfigureAwait(false);
+        return await BootAsync(context, definition.WithBinaryPath(binary), request, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<QemuDisk> PrepareDiskAsync(VerbContext context, SparseDiskCache cache, string path, int? bootIndex, CancellationToken cancellationToken)
