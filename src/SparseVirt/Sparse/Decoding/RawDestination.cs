@@ -50,10 +50,10 @@ internal abstract class RawDestination
             return;
         }
 
-        byte[] buffer = PatternBuffers.RentFilled(pattern);
+        ArraySegment<byte> buffer = PatternBuffers.RentFilled(pattern, length);
         try
         {
-            await WriteRepeatedAsync(buffer.AsMemory(0, PatternBuffers.Size), offset, length, useAsync, cancellationToken).ConfigureAwait(false);
+            await WriteRepeatedAsync(buffer, offset, length, useAsync, cancellationToken).ConfigureAwait(false);
         }
         finally
         {

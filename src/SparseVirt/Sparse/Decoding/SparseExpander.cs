@@ -133,10 +133,10 @@ internal static class SparseExpander
             checksum.AppendRepeated(PatternBuffers.Zeros.Span, length);
             return;
         }
-        byte[] patternBuffer = PatternBuffers.RentFilled(pattern);
+        ArraySegment<byte> patternBuffer = PatternBuffers.RentFilled(pattern, length);
         try
         {
-            checksum.AppendRepeated(patternBuffer.AsSpan(0, PatternBuffers.Size), length);
+            checksum.AppendRepeated(patternBuffer, length);
         }
         finally
         {
