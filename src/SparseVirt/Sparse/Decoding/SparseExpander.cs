@@ -55,6 +55,7 @@ internal static class SparseExpander
                 switch (chunk.Type)
                 {
                     case SparseChunkType.Raw:
+                        destination.PrepareRawRange(offset, length);
                         long copied = 0;
                         if (checksum is null && source is not null && target is not null && run.KernelCopyWorks && length > 0)
                         {
