@@ -82,7 +82,9 @@ internal static class UnsparseCommand
             }
             else
             {
-                await SparseImage.ToRawAsync(inputs, output, options, progress: null, cancellationToken).ConfigureAwait(false);
+                // The synchronous form: a whole-file expansion is system calls back to back, and this process has nothing
+                // else to do meanwhile, so it stays on this thread instead of hopping to the thread pool per chunk.
+                SparseImage.ToRaw(inputs, output, options, progress: null, cancellationToken);
             }
             return ExitCodes.Success;
         });
