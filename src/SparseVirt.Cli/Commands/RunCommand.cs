@@ -142,9 +142,8 @@ internal static class RunCommand
     private static async Task ExpandAsync(VerbContext context, string source, string destination, CancellationToken cancellationToken)
     {
         ILogger logger = context.LoggerFactory.CreateLogger("SparseVirt.Sparse");
-        await using SparseImage image = await SparseImage.OpenAsync(source, logger, cancellationToken).ConfigureAwait(false);
-        using IProgressBar bar = TerminalProgressBar.Create(context.Console, $"Expanding {Path.GetFileName(source)}", image.RawLength);
-        await image.ToRawAsync(destination, SparseExpandOptions.Default.WithLogger(logger), new ExpandProgress(bar), cancellationToken).ConfigureAwait(false);
+        using ExpandProgress? progress = ExpandProgress.ForTerminal(context.Console, $"Expanding {Path.GetFileName(source)}");
+        await SparseImage.ToRawAsync(source, destination, SparseExpandOptions.Default.WithLogger(logger), progress, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<QemuMachineDefinition> ChooseAcceleratorAsync(VerbContext context, QemuMachineDefinition definition, string choice, CancellationToken cancellationToken)

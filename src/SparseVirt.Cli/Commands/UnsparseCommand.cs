@@ -64,12 +64,13 @@ internal static class UnsparseCommand
                 Logger = context.LoggerFactory.CreateLogger("SparseVirt.Sparse.Decoding"),
             };
 
+            using ExpandProgress? progress = ExpandProgress.ForTerminal(context.Console, "Expanding");
             if (inputs is [StandardInputName])
             {
                 await using Stream input = new InlineReadStream(context.Console.OpenStandardInput());
                 try
                 {
-                    await SparseImage.ToRawAsync(input, output, options, progress: null, cancellationToken).ConfigureAwait(false);
+                    await SparseImage.ToRawAsync(input, output, options, progress, cancellationToken).ConfigureAwait(false);
                 }
                 catch (InvalidDataException e)
                 {
@@ -84,7 +85,7 @@ internal static class UnsparseCommand
             {
                 // The synchronous form: a whole-file expansion is system calls back to back, and this process has nothing
                 // else to do meanwhile, so it stays on this thread instead of hopping to the thread pool per chunk.
-                SparseImage.ToRaw(inputs, output, options, progress: null, cancellationToken);
+                SparseImage.ToRaw(inputs, output, options, progress, cancellationToken);
             }
             return ExitCodes.Success;
         });
