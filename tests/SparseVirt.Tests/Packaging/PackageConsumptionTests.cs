@@ -70,6 +70,31 @@ public class PackageConsumptionTests
         });
     }
 
+    [Test]
+    public void TheToolPackageInstallsWithDotnetToolAndExpandsAnImage()
+    {
+        string dotnet = ExternalTool.Find("dotnet") ?? Path.Combine(Path.GetDirectoryName(Environment.ProcessPath)!, "dotnet");
+        using var work = new TempDirectory();
+        string feed = Directory.CreateDirectory(work.Combine("feed")).FullName;
+        // A private package folder: an earlier run's copy of the same version must not stand in for this build.
+        var isolated = new Dictionary<string, string> { ["NUGET_PACKAGES"] = work.Combine("packages") };
+
+        ToolResult pack = ExternalTool.Run(dotnet, ["pack", Path.Combine(RepositoryPaths.Root, "src", "SparseVirt.Cli", "SparseVirt.Cli.csproj"), "-c", "Release", "-o", feed, "--nologo"], TimeSpan.FromMinutes(5));
+        Assert.That(pack.ExitCode, Is.Zero, "dotnet pack failed: " + pack.Output + pack.Error);
+        ToolResult install = ExternalTool.Run(dotnet, ["tool", "install", "--tool-path", work.Combine("tools"), "SparseVirt.Tool", "--version", PackageVersion(), "--add-source", feed], TimeSpan.FromMinutes(5), isolated);
+        Assert.That(install.ExitCode, Is.Zero, "dotnet tool install failed: " + install.Output + install.Error);
+
+        string raw = work.Combine("hello.raw");
+        ToolResult run = ExternalTool.Run(Path.Combine(work.FullPath, "tools", "sparsevirt"), ["unsparse", RepositoryPaths.HelloSample, raw], TimeSpan.FromMinutes(1));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(run.ExitCode, Is.Zero, run.Error);
+            Assert.That(new FileInfo(raw).Length, Is.EqualTo(4 * 1024 * 1024));
+            Assert.That(File.ReadAllBytes(raw).AsSpan(510, 2).ToArray(), Is.EqualTo(new byte[] { 0x55, 0xAA }));
+        });
+    }
+
     private static string PackageVersion()
     {
         XDocument props = XDocument.Load(Path.Combine(RepositoryPaths.Root, "Directory.Build.props"));
