@@ -14,5 +14,7 @@ internal static class CommandCatalog
         yield return AppendCommand.Create(console);
         yield return InfoCommand.Create(console);
         yield return VerifyCommand.Create(console);
+        yield return CheckCommand.Create(console);
+        yield return RunCommand.Create(console);
     }
 }

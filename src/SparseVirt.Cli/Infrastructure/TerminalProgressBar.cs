@@ -14,7 +14,7 @@ internal sealed class TerminalProgressBar : IProgress<long>, IDisposable
 
     private readonly TextWriter _error;
     private readonly string _label;
-    private readonly long _total;
+    private long _total;
     private readonly long _started = Stopwatch.GetTimestamp();
     private readonly Lock _gate = new();
     private long _lastDrawn;
@@ -32,6 +32,15 @@ internal sealed class TerminalProgressBar : IProgress<long>, IDisposable
     /// <summary>A bar when standard error is a terminal, otherwise a sink that draws nothing.</summary>
     public static IProgressBar Create(CliConsole console, string label, long totalBytes) =>
         console.IsErrorInteractive ? new Adapter(new TerminalProgressBar(console.Error, label, totalBytes)) : SilentProgress.Instance;
+
+    /// <summary>Changes the number of bytes the operation will process (known only once it has started, for some).</summary>
+    public void SetTotal(long totalBytes)
+    {
+        lock (_gate)
+        {
+            _total = totalBytes;
+        }
+    }
 
     /// <summary>Reports the number of bytes done so far.</summary>
     public void Report(long value)
@@ -111,12 +120,18 @@ internal sealed class TerminalProgressBar : IProgress<long>, IDisposable
     {
         public void Report(long value) => bar.Report(value);
 
+        public void SetTotal(long totalBytes) => bar.SetTotal(totalBytes);
+
         public void Dispose() => bar.Dispose();
     }
 }
 
 /// <summary>A progress sink for bytes done that is disposed when the operation ends.</summary>
-internal interface IProgressBar : IProgress<long>, IDisposable;
+internal interface IProgressBar : IProgress<long>, IDisposable
+{
+    /// <summary>Changes the number of bytes the operation will process.</summary>
+    void SetTotal(long totalBytes);
+}
 
 /// <summary>Draws nothing: standard error is not a terminal.</summary>
 internal sealed class SilentProgress : IProgressBar
@@ -124,6 +139,10 @@ internal sealed class SilentProgress : IProgressBar
     public static readonly SilentProgress Instance = new();
 
     public void Report(long value)
+    {
+    }
+
+    public void SetTotal(long totalBytes)
     {
     }
 

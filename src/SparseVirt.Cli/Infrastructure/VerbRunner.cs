@@ -39,10 +39,14 @@ internal static class VerbRunner
             await context.Console.Error.WriteLineAsync($"sparsevirt: {e.Message}").ConfigureAwait(false);
             return ExitCodes.Usage;
         }
-        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or NotSupportedException or TimeoutException)
+        catch (Exception e)
         {
-            // EndOfStreamException and FileNotFoundException are IOExceptions: truncation and missing files are bad input too.
+            // Users get the library's message (it names what is wrong and where), not a stack trace; --verbose adds it.
             await context.Console.Error.WriteLineAsync($"sparsevirt: {e.Message}").ConfigureAwait(false);
+            if (context.ParseResult.GetValue(GlobalOptions.Verbose))
+            {
+                await context.Console.Error.WriteLineAsync(e.ToString()).ConfigureAwait(false);
+            }
             return ExitCodes.Failure;
         }
     }

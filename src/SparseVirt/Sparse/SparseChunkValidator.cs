@@ -110,7 +110,7 @@ internal struct SparseChunkValidator
         {
             throw SparseThrowHelper.Format(
                 $"the chunks cover {_nextBlock} blocks but the file header's total_blks is {_header.TotalBlocks}",
-                _index - 1,
+                _index > 0 ? _index - 1 : null,
                 endOffset);
         }
     }

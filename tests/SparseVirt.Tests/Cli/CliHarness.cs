@@ -7,11 +7,18 @@ internal static class CliHarness
 {
     public static async Task<CliResult> RunAsync(params string[] args) => await RunWithInputAsync(null, args).ConfigureAwait(false);
 
-    public static async Task<CliResult> RunWithInputAsync(Func<Stream>? standardInput, params string[] args)
+    public static async Task<CliResult> RunWithInputAsync(Func<Stream>? standardInput, params string[] args) =>
+        await RunCoreAsync(standardInput, args, CancellationToken.None).ConfigureAwait(false);
+
+    /// <summary>Runs the tool with a token that stands for Ctrl+C.</summary>
+    public static async Task<CliResult> RunUntilCanceledAsync(CancellationToken interrupt, params string[] args) =>
+        await RunCoreAsync(null, args, interrupt).ConfigureAwait(false);
+
+    private static async Task<CliResult> RunCoreAsync(Func<Stream>? standardInput, string[] args, CancellationToken interrupt)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        int exitCode = await SparsevirtApp.RunAsync(args, CliConsole.ForStrings(output, error, standardInput)).ConfigureAwait(false);
+        int exitCode = await SparsevirtApp.RunAsync(args, CliConsole.ForStrings(output, error, standardInput), interrupt).ConfigureAwait(false);
         return new CliResult(exitCode, output.ToString(), error.ToString());
     }
 }

@@ -50,7 +50,7 @@ internal static class ExternalTool
     }
 
     /// <summary>Runs a tool to completion (with a timeout) and returns its exit code, standard output and standard error.</summary>
-    public static ToolResult Run(string path, IEnumerable<string> arguments, TimeSpan? timeout = null)
+    public static ToolResult Run(string path, IEnumerable<string> arguments, TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var startInfo = new ProcessStartInfo(path)
         {
@@ -58,6 +58,10 @@ internal static class ExternalTool
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[name] = value;
+        }
         foreach (string argument in arguments)
         {
             startInfo.ArgumentList.Add(argument);

@@ -46,6 +46,14 @@ internal sealed class FileRawDestination : RawDestination
         return ValueTask.CompletedTask;
     }
 
+    public override void PrepareRawRange(long offset, long length)
+    {
+        if (_isRegularFile)
+        {
+            FileSpace.TryReserve(_handle, offset, length);
+        }
+    }
+
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> data, long offset, bool useAsync, CancellationToken cancellationToken)
     {
         if (useAsync)
@@ -81,7 +89,7 @@ internal sealed class FileRawDestination : RawDestination
         {
             return ValueTask.CompletedTask;
         }
-        if (_isRegularFile && HolePunch.TryPunch(_handle, offset, length))
+        if (_isRegularFile && FileSpace.TryPunch(_handle, offset, length))
         {
             return ValueTask.CompletedTask;
         }

@@ -15,14 +15,19 @@ internal static class PatternBuffers
     /// <summary>A shared, read-only buffer of zeros.</summary>
     public static ReadOnlyMemory<byte> Zeros => s_zeros;
 
-    /// <summary>Rents a buffer and fills its first <see cref="Size"/> bytes with <paramref name="pattern"/> stored little-endian.</summary>
-    public static byte[] RentFilled(uint pattern)
+    /// <summary>
+    /// Rents a buffer holding <paramref name="pattern"/> (stored little-endian) repeated over
+    /// <c>min(<paramref name="length"/>, <see cref="Size"/>)</c> bytes, which the result's length is: a short FILL
+    /// chunk does not pay for filling a whole megabyte.
+    /// </summary>
+    public static ArraySegment<byte> RentFilled(uint pattern, long length)
     {
+        int filled = (int)Math.Min(length, Size);
         byte[] buffer = ArrayPool<byte>.Shared.Rent(Size);
         uint stored = BitConverter.IsLittleEndian ? pattern : BinaryPrimitives.ReverseEndianness(pattern);
-        MemoryMarshal.Cast<byte, uint>(buffer.AsSpan(0, Size)).Fill(stored);
-        return buffer;
+        MemoryMarshal.Cast<byte, uint>(buffer.AsSpan(0, (filled + 3) & ~3)).Fill(stored);
+        return new ArraySegment<byte>(buffer, 0, filled);
     }
 
-    public static void Return(byte[] buffer) => ArrayPool<byte>.Shared.Return(buffer);
+    public static void Return(ArraySegment<byte> buffer) => ArrayPool<byte>.Shared.Return(buffer.Array!);
 }

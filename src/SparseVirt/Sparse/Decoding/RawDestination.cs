@@ -19,6 +19,11 @@ internal abstract class RawDestination
     /// <summary>Called before each piece is expanded, with the piece's expanded length and its index (from 0).</summary>
     public abstract ValueTask BeginPieceAsync(long rawLength, int pieceIndex, bool useAsync, CancellationToken cancellationToken);
 
+    /// <summary>Announces a RAW range that is about to be written in full (a file reserves its storage at once).</summary>
+    public virtual void PrepareRawRange(long offset, long length)
+    {
+    }
+
     /// <summary>Writes expanded bytes at <paramref name="offset"/>.</summary>
     public abstract ValueTask WriteAsync(ReadOnlyMemory<byte> data, long offset, bool useAsync, CancellationToken cancellationToken);
 
@@ -50,10 +55,10 @@ internal abstract class RawDestination
             return;
         }
 
-        byte[] buffer = PatternBuffers.RentFilled(pattern);
+        ArraySegment<byte> buffer = PatternBuffers.RentFilled(pattern, length);
         try
         {
-            await WriteRepeatedAsync(buffer.AsMemory(0, PatternBuffers.Size), offset, length, useAsync, cancellationToken).ConfigureAwait(false);
+            await WriteRepeatedAsync(buffer, offset, length, useAsync, cancellationToken).ConfigureAwait(false);
         }
         finally
         {

@@ -40,7 +40,7 @@ internal sealed class RawPathOutput : IAsyncDisposable
             case FileKind.Other:
                 DecodingLog.WritingInPlace(logger, path, "special file");
                 var special = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
-                return new RawPathOutput(new StreamRawDestination(special), null, null, special);
+                return new RawPathOutput(new StreamRawDestination(special, sequentialOnly: true), null, null, special);
             default:
                 AtomicFileOutput temporary = AtomicFileOutput.Create(path);
                 return new RawPathOutput(new FileRawDestination(temporary.Handle, isFreshRegularFile: true, path), temporary, null, null);

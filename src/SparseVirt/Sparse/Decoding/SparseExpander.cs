@@ -55,6 +55,7 @@ internal static class SparseExpander
                 switch (chunk.Type)
                 {
                     case SparseChunkType.Raw:
+                        destination.PrepareRawRange(offset, length);
                         long copied = 0;
                         if (checksum is null && source is not null && target is not null && run.KernelCopyWorks && length > 0)
                         {
@@ -133,10 +134,10 @@ internal static class SparseExpander
             checksum.AppendRepeated(PatternBuffers.Zeros.Span, length);
             return;
         }
-        byte[] patternBuffer = PatternBuffers.RentFilled(pattern);
+        ArraySegment<byte> patternBuffer = PatternBuffers.RentFilled(pattern, length);
         try
         {
-            checksum.AppendRepeated(patternBuffer.AsSpan(0, PatternBuffers.Size), length);
+            checksum.AppendRepeated(patternBuffer, length);
         }
         finally
         {

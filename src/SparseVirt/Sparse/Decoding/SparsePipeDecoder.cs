@@ -171,6 +171,7 @@ public static class SparsePipeDecoder
                 }
                 break;
             case PipeChunkActionKind.Raw:
+                destination.PrepareRawRange(action.OutputOffset, chunk.OutputLength(state.Header.BlockSize));
                 run.Statistics.RawBytes += chunk.OutputLength(state.Header.BlockSize);
                 break;
             case PipeChunkActionKind.End:

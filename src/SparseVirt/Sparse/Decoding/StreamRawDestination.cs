@@ -8,10 +8,16 @@ namespace SparseVirt.Sparse.Decoding;
 internal sealed class StreamRawDestination : RawDestination
 {
     private readonly Stream _stream;
+    private readonly bool _canSeek;
     private readonly long _origin;
     private long _position;
 
-    public StreamRawDestination(Stream stream)
+    /// <param name="stream">The destination, writable.</param>
+    /// <param name="sequentialOnly">
+    /// Write in order even if the stream says it can seek: character devices such as <c>/dev/null</c> accept seeks
+    /// but have no length to extend.
+    /// </param>
+    public StreamRawDestination(Stream stream, bool sequentialOnly = false)
     {
         ArgumentNullException.ThrowIfNull(stream);
         if (!stream.CanWrite)
@@ -19,14 +25,15 @@ internal sealed class StreamRawDestination : RawDestination
             throw new ArgumentException("The destination stream must be writable.", nameof(stream));
         }
         _stream = stream;
-        _origin = stream.CanSeek ? stream.Position : 0;
+        _canSeek = stream.CanSeek && !sequentialOnly;
+        _origin = _canSeek ? stream.Position : 0;
     }
 
-    public override string Description => _stream.CanSeek ? "a seekable stream" : "a non-seekable stream";
+    public override string Description => _canSeek ? "a seekable stream" : "a stream written in order";
 
     public override ValueTask BeginPieceAsync(long rawLength, int pieceIndex, bool useAsync, CancellationToken cancellationToken)
     {
-        if (pieceIndex > 0 && !_stream.CanSeek)
+        if (pieceIndex > 0 && !_canSeek)
         {
             throw new NotSupportedException("Several pieces overlay each other, which needs a seekable destination stream; this one cannot seek.");
         }
@@ -51,11 +58,11 @@ internal sealed class StreamRawDestination : RawDestination
         WriteZerosAsync(offset, length, useAsync, cancellationToken);
 
     public override ValueTask SkipAsync(long offset, long length, bool useAsync, CancellationToken cancellationToken) =>
-        _stream.CanSeek ? ValueTask.CompletedTask : WriteZerosAsync(offset, length, useAsync, cancellationToken);
+        _canSeek ? ValueTask.CompletedTask : WriteZerosAsync(offset, length, useAsync, cancellationToken);
 
     public override async ValueTask CompleteAsync(long rawLength, bool useAsync, CancellationToken cancellationToken)
     {
-        if (_stream.CanSeek)
+        if (_canSeek)
         {
             // A trailing DONT_CARE was only seeked over: the stream must still reach the image's length.
             long end = _origin + rawLength;
@@ -87,7 +94,7 @@ internal sealed class StreamRawDestination : RawDestination
         {
             return;
         }
-        if (_stream.CanSeek)
+        if (_canSeek)
         {
             _stream.Position = _origin + offset;
             _position = offset;

@@ -263,6 +263,26 @@ public class ExpansionTests
     }
 
     [Test]
+    public void ACharacterDeviceIsWrittenInOrderNotReplaced()
+    {
+        if (!OperatingSystem.IsLinux() || !File.Exists("/dev/null"))
+        {
+            Assert.Ignore("needs /dev/null");
+        }
+        var builder = new SparseImageBuilder().Raw(1, seed: 19).DontCare(3).Fill(0, 1);
+        using var folder = new TempDirectory();
+        File.WriteAllBytes(folder.Combine("in.simg"), builder.Build());
+
+        SparseImage.ToRaw(folder.Combine("in.simg"), "/dev/null");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(FileStatus.Of("/dev/null").Kind, Is.EqualTo(FileKind.Other), "/dev/null is still a device, not a renamed file");
+            Assert.That(Directory.GetFiles("/dev", ".null.*.tmp"), Is.Empty);
+        });
+    }
+
+    [Test]
     public void AnExistingFileIsReplacedWithTheExactLength()
     {
         var builder = new SparseImageBuilder(blockSize: 8).Raw(1, seed: 17).DontCare(1);

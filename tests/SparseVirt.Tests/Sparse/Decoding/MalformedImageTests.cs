@@ -122,6 +122,15 @@ public class MalformedImageTests
     }
 
     [Test]
+    public void AnImageWithoutChunksMustDeclareNoBlocks()
+    {
+        var builder = new SparseImageBuilder();
+        builder.TotalBlocksOverride = 5;
+        AssertBothReject<InvalidDataException>(builder.Build(), null, "the chunks cover 0 blocks but the file header's total_blks is 5");
+        Assert.That(() => ExpandSeekable(builder.Build()), Throws.InstanceOf<InvalidDataException>().With.Message.Not.Contain("chunk -1"));
+    }
+
+    [Test]
     public void SizesThatWouldOverflow32BitsAreComputedIn64()
     {
         // chunk_sz 0xFFFFFFFF x 65536 overflows 32 and would wrap to a small payload in 32-bit arithmetic.

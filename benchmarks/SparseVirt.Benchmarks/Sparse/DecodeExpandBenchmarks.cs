@@ -1,0 +1,87 @@
+using System.IO.Pipelines;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+using SparseVirt.Sparse;
+using SparseVirt.Sparse.Decoding;
+
+namespace SparseVirt.Benchmarks.Sparse;
+
+/// <summary>Expansion throughput of RAW data: file to file (copy_file_range), and through the pipeline decoder from memory.</summary>
+[MemoryDiagnoser]
+[Config(typeof(ThroughputConfig))]
+public class DecodeExpandBenchmarks
+{
+    /// <summary>The expanded bytes each benchmark produces.</summary>
+    public const int RawBytes = 64 * 1024 * 1024;
+
+    private string _folder = "";
+    private string _sparsePath = "";
+    private byte[] _image = [];
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _folder = Directory.CreateTempSubdirectory("sparsevirt-bench-").FullName;
+        _image = DecodeBenchmarkImages.OneRawChunk(RawBytes);
+        _sparsePath = Path.Combine(_folder, "in.simg");
+        File.WriteAllBytes(_sparsePath, _image);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => Directory.Delete(_folder, recursive: true);
+
+    [Benchmark(Description = "file to file (kernel copy)")]
+    public void FileToFile() => SparseImage.ToRaw(_sparsePath, Path.Combine(_folder, "out.raw"));
+
+    [Benchmark(Description = "file to file, CRC32 verified")]
+    public void FileToFileVerified() => SparseImage.ToRaw(_sparsePath, Path.Combine(_folder, "out.raw"), SparseExpandOptions.Default.WithVerifyChecksums());
+
+    [Benchmark(Description = "pipeline from memory to Stream.Null")]
+    public async Task PipelineToNull()
+    {
+        PipeReader reader = PipeReader.Create(new MemoryStream(_image, writable: false), SparsePipeDecoder.ReaderOptions(leaveOpen: false));
+        await SparsePipeDecoder.ExpandAsync(reader, Stream.Null);
+        await reader.CompleteAsync();
+    }
+
+    /// <summary>Adds the GB/s column.</summary>
+    private sealed class ThroughputConfig : ManualConfig
+    {
+        public ThroughputConfig() => AddColumn(new ThroughputColumn());
+    }
+
+    /// <summary>Expanded gigabytes (10^9 bytes) per second, from the mean time.</summary>
+    private sealed class ThroughputColumn : IColumn
+    {
+        public string Id => nameof(ThroughputColumn);
+
+        public string ColumnName => "GB/s";
+
+        public bool AlwaysShow => true;
+
+        public ColumnCategory Category => ColumnCategory.Custom;
+
+        public int PriorityInCategory => 0;
+
+        public bool IsNumeric => true;
+
+        public UnitType UnitType => UnitType.Dimensionless;
+
+        public string Legend => "Expanded bytes per second, in units of 10^9";
+
+        public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
+
+        public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
+        {
+            double? meanNanoseconds = summary[benchmarkCase]?.ResultStatistics?.Mean;
+            return meanNanoseconds is > 0 ? (RawBytes / meanNanoseconds.Value).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture) : "-";
+        }
+
+        public bool IsAvailable(Summary summary) => true;
+
+        public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
+    }
+}

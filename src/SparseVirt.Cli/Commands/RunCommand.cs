@@ -1,0 +1,299 @@
+using System.CommandLine;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using SparseVirt.Cli.Infrastructure;
+using SparseVirt.Cli.Run;
+using SparseVirt.Hypervisor;
+using SparseVirt.Qemu;
+using SparseVirt.Sparse;
+using SparseVirt.Sparse.Decoding;
+
+namespace SparseVirt.Cli.Commands;
+
+/// <summary><c>sparsevirt run DISK...</c>: boots disks (Android sparse images as they are) in QEMU on the best accelerator.</summary>
+internal static class RunCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var disks = new Argument<string[]>("disks")
+        {
+            Description = "Disk images to attach, in boot order: Android sparse images (expanded once into the cache), raw images or qcow2.",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var memory = new Option<string>("--memory", "-m") { Description = "Guest memory, e.g. 512M or 2G.", DefaultValueFactory = _ => "512M" };
+        var cpus = new Option<int>("--cpus") { Description = "Virtual CPUs.", DefaultValueFactory = _ => 1 };
+        var kernel = new Option<string?>("--kernel") { Description = "Boot this kernel directly instead of from the disks." };
+        var initrd = new Option<string?>("--initrd") { Description = "Initial ramdisk for --kernel." };
+        var append = new Option<string?>("--append") { Description = "Kernel command line for --kernel." };
+        var accel = new Option<string>("--accel")
+        {
+            Description = "Accelerator: auto (KVM when the capability check says it is ready, otherwise TCG), kvm, or tcg.",
+            DefaultValueFactory = _ => "auto",
+        };
+        accel.AcceptOnlyFromAmong("auto", "kvm", "tcg");
+        var serial = new Option<string>("--serial") { Description = "Where the guest's serial console goes: stdio (this terminal) or a file path.", DefaultValueFactory = _ => "stdio" };
+        var forward = new Option<string[]>("--forward")
+        {
+            Description = "Forward a host TCP port to the guest, HOST:GUEST (repeatable); enables user-mode networking.",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var machine = new Option<string>("--machine") { Description = "QEMU machine type.", DefaultValueFactory = _ => "q35" };
+        var timeout = new Option<double?>("--timeout") { Description = "Stop the guest (gracefully, then forcefully) after this many seconds." };
+        var stopTimeout = new Option<double>("--stop-timeout")
+        {
+            Description = "On Ctrl+C or --timeout, seconds to wait for the guest to power off before QEMU is told to quit (then killed).",
+            DefaultValueFactory = _ => 10,
+        };
+        var cache = new Option<string?>("--cache") { Description = "Folder for expanded sparse disks (default: $SPARSEVIRT_CACHE or ~/.cache/sparsevirt/disks)." };
+        var qemu = new Option<string?>("--qemu") { Description = "The QEMU binary (default: qemu-system-x86_64 on PATH)." };
+        var allowNoQemu = new Option<bool>("--allow-no-qemu") { Description = "When QEMU is not installed, expand the disks, say so, and exit 0 instead of failing." };
+
+        var command = new Command("run", """
+            Boot disks in QEMU. Android sparse images are accepted as they are: each is expanded once into a cache and
+            attached as a snapshot (the guest's writes are discarded). The exit code is 0 when the guest powered off by
+            itself, 1 when QEMU failed, and 130 when stopped with Ctrl+C.
+
+            Examples:
+              sparsevirt run docs/samples/hello.simg
+              sparsevirt run system.img vendor.img --memory 2G --cpus 4 --accel kvm
+              sparsevirt run disk.raw --kernel bzImage --append "console=ttyS0" --forward 5555:5555
+            """)
+        {
+            disks, memory, cpus, kernel, initrd, append, accel, serial, forward, machine, timeout, stopTimeout, cache, qemu, allowNoQemu,
+        };
+
+        VerbRunner.SetAction(command, console, async (context, cancellationToken) =>
+        {
+            var request = new RunRequest(
+                context.GetValue(disks),
+                ParseMemory(context.GetValue(memory)),
+                context.GetValue(cpus),
+                context.GetValue(kernel),
+                context.GetValue(initrd),
+                context.GetValue(append),
+                context.GetValue(accel),
+                context.GetValue(serial),
+                (context.GetValue(forward) ?? []).Select(ParseForward).ToArray(),
+                context.GetValue(machine),
+                context.GetValue(timeout) is double seconds ? TimeSpan.FromSeconds(seconds) : null,
+                TimeSpan.FromSeconds(context.GetValue(stopTimeout)),
+                context.GetValue(cache) ?? SparseDiskCache.DefaultFolder(),
+                context.GetValue(qemu),
+                context.GetValue(allowNoQemu));
+            return await RunAsync(context, request, cancellationToken).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(VerbContext context, RunRequest request, CancellationToken cancellationToken)
+    {
+        TextWriter error = context.Console.Error;
+        if (request.Kernel is null && (request.Initrd is not null || request.Append is not null))
+        {
+            throw new UsageException("--initrd and --append need --kernel.");
+        }
+
+        // Disks first: a corrupt sparse image fails here, before QEMU is ever started.
+        var cacheStore = new SparseDiskCache(request.CacheFolder, (source, destination, token) => ExpandAsync(context, source, destination, token));
+        var attached = new List<QemuDisk>();
+        for (int i = 0; i < request.Disks.Length; i++)
+        {
+            attached.Add(await PrepareDiskAsync(context, cacheStore, request.Disks[i], bootIndex: request.Kernel is null ? i + 1 : null, cancellationToken).ConfigureAwait(false));
+        }
+
+        QemuMachineDefinition definition = await ChooseAcceleratorAsync(context, BuildDefinition(request, attached), request.Accelerator, cancellationToken).ConfigureAwait(false);
+        string binary;
+        try
+        {
+            binary = definition.ResolveBinaryPath();
+        }
+        catch (QemuBinaryNotFoundException e) when (request.AllowNoQemu)
+        {
+            await error.WriteLineAsync($"QEMU is not installed ({e.Message}); the disks are ready: {string.Join(", ", attached.Select(d => d.Path))}. Install qemu-system-x86 to boot them.").ConfigureAwait(false);
+            return ExitCodes.Success;
+        }
+
+        return await BootAsync(context, definition.WithBinaryPath(binary), request, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<QemuDisk> PrepareDiskAsync(VerbContext context, SparseDiskCache cache, string path, int? bootIndex, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"Disk '{path}' does not exist.", path);
+        }
+        QemuDisk disk;
+        if (SparseImage.IsSparseImage(path))
+        {
+            (string rawPath, bool reused) = await cache.GetOrExpandAsync(path, cancellationToken).ConfigureAwait(false);
+            await context.Console.Error.WriteLineAsync(reused
+                ? $"{path}: Android sparse image, expanded copy reused from the cache ({rawPath})"
+                : $"{path}: Android sparse image, expanded into the cache ({rawPath})").ConfigureAwait(false);
+            // The cached copy is shared by later runs: the guest's writes go to a throw-away overlay.
+            disk = new QemuDisk(rawPath, QemuDiskFormat.Raw).WithSnapshot();
+        }
+        else
+        {
+            disk = new QemuDisk(Path.GetFullPath(path), IsQcow2(path) ? QemuDiskFormat.Qcow2 : QemuDiskFormat.Raw);
+        }
+        return disk.WithInterface(QemuDiskInterface.Ide).WithBootIndex(bootIndex);
+    }
+
+    private static async Task ExpandAsync(VerbContext context, string source, string destination, CancellationToken cancellationToken)
+    {
+        ILogger logger = context.LoggerFactory.CreateLogger("SparseVirt.Sparse");
+        using ExpandProgress? progress = ExpandProgress.ForTerminal(context.Console, $"Expanding {Path.GetFileName(source)}");
+        await SparseImage.ToRawAsync(source, destination, SparseExpandOptions.Default.WithLogger(logger), progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<QemuMachineDefinition> ChooseAcceleratorAsync(VerbContext context, QemuMachineDefinition definition, string choice, CancellationToken cancellationToken)
+    {
+        switch (choice)
+        {
+            case "kvm":
+                return definition.WithAccelerators(QemuAccelerator.Kvm);
+            case "tcg":
+                return definition.WithAccelerators(QemuAccelerator.Tcg);
+            default:
+                HostVirtualizationReport report = await HostVirtualization.DetectAsync(cancellationToken).ConfigureAwait(false);
+                if (report.IsReady)
+                {
+                    await context.Console.Error.WriteLineAsync("KVM: ready; booting with KVM.").ConfigureAwait(false);
+                    return definition.WithAccelerators(QemuAccelerator.Kvm);
+                }
+                await context.Console.Error.WriteLineAsync($"KVM: not available ({report.Verdict.Status}: {report.Verdict.Reason}); booting with TCG (software emulation, slower). Run 'sparsevirt check' for what to do.").ConfigureAwait(false);
+                return definition.WithAccelerators(QemuAccelerator.Tcg);
+        }
+    }
+
+    private static QemuMachineDefinition BuildDefinition(RunRequest request, List<QemuDisk> disks)
+    {
+        QemuMachineDefinition definition = new QemuMachineDefinition(QemuArchitecture.X86_64)
+            .WithMachineType(request.Machine)
+            .WithMemory(request.Memory)
+            .WithSmp(request.Cpus > 1 ? new QemuSmp(request.Cpus) : null)
+            .WithName("sparsevirt")
+            // Paused until the accelerator is known and the console is being read: a quick guest loses nothing.
+            .WithStartPaused()
+            .WithBinaryPath(request.QemuBinary)
+            .WithSerial(request.Serial == "stdio" ? QemuSerialConsole.Captured : QemuSerialConsole.ToFile(Path.GetFullPath(request.Serial)));
+        foreach (QemuDisk disk in disks)
+        {
+            definition = definition.WithDisk(disk);
+        }
+        if (request.Kernel is not null)
+        {
+            definition = definition.WithKernelBoot(new QemuKernelBoot(Path.GetFullPath(request.Kernel), request.Initrd is null ? null : Path.GetFullPath(request.Initrd), request.Append));
+        }
+        if (request.Forwards.Length > 0)
+        {
+            var network = new QemuUserNetwork();
+            foreach (QemuPortForward forward in request.Forwards)
+            {
+                network = network.WithPortForward(forward);
+            }
+            definition = definition.WithNetwork(network);
+        }
+        return definition;
+    }
+
+    private static async Task<int> BootAsync(VerbContext context, QemuMachineDefinition definition, RunRequest request, CancellationToken cancellationToken)
+    {
+        TextWriter error = context.Console.Error;
+        var launch = new QemuLaunchOptions { Logger = context.LoggerFactory.CreateLogger("SparseVirt.Qemu") };
+        await using QemuMachine machine = await QemuMachine.StartAsync(definition, launch, cancellationToken).ConfigureAwait(false);
+        await error.WriteLineAsync($"QEMU started (pid {machine.ProcessId}); accelerator in use: {machine.Accelerator.ToString().ToUpperInvariant()}.").ConfigureAwait(false);
+
+        Task serialPump = machine.Serial is { } capture ? PumpSerialAsync(capture, context.Console.Out) : Task.CompletedTask;
+        await machine.Qmp.ResumeAsync(cancellationToken).ConfigureAwait(false);
+        using var timeoutSource = request.Timeout is TimeSpan limit ? new CancellationTokenSource(limit) : new CancellationTokenSource();
+        using var stopWhen = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
+        int exitCode;
+        try
+        {
+            exitCode = await machine.WaitForExitAsync(stopWhen.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stopWhen.IsCancellationRequested)
+        {
+            string why = cancellationToken.IsCancellationRequested ? "interrupted" : $"--timeout of {request.Timeout!.Value.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s reached";
+            await error.WriteLineAsync($"{why}: asking the guest to power off (escalating after {request.StopTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s)...").ConfigureAwait(false);
+            QemuStopResult stop = await machine.StopAsync(request.StopTimeout).ConfigureAwait(false);
+            await serialPump.ConfigureAwait(false);
+            await error.WriteLineAsync($"The guest was stopped ({stop.Method}).").ConfigureAwait(false);
+            return cancellationToken.IsCancellationRequested ? ExitCodes.Canceled : ExitCodes.Failure;
+        }
+
+        await serialPump.ConfigureAwait(false);
+        if (exitCode == 0)
+        {
+            await error.WriteLineAsync("The guest powered off.").ConfigureAwait(false);
+            return ExitCodes.Success;
+        }
+        await error.WriteLineAsync($"QEMU exited with code {exitCode}: {LastLine(machine.StandardErrorTail)}").ConfigureAwait(false);
+        return ExitCodes.Failure;
+    }
+
+    private static async Task PumpSerialAsync(QemuSerialCapture capture, TextWriter output)
+    {
+        await foreach (string line in capture.ReadLinesAsync().ConfigureAwait(false))
+        {
+            await output.WriteLineAsync(line).ConfigureAwait(false);
+            await output.FlushAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static string LastLine(string text) => text.TrimEnd().Split('\n').LastOrDefault() ?? "";
+
+    private static bool IsQcow2(string path)
+    {
+        using FileStream stream = File.OpenRead(path);
+        Span<byte> magic = stackalloc byte[4];
+        return stream.ReadAtLeast(magic, 4, throwOnEndOfStream: false) == 4 && magic[0] == 'Q' && magic[1] == 'F' && magic[2] == 'I' && magic[3] == 0xFB;
+    }
+
+    internal static QemuMemorySize ParseMemory(string text)
+    {
+        string value = text.Trim();
+        long multiplier = 1024 * 1024;
+        char unit = value.Length > 0 ? char.ToUpperInvariant(value[^1]) : ' ';
+        if (unit is 'M' or 'G')
+        {
+            multiplier = unit == 'G' ? 1024L * 1024 * 1024 : 1024 * 1024;
+            value = value[..^1];
+        }
+        if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out long amount) || amount <= 0)
+        {
+            throw new UsageException($"--memory '{text}' is not a size like 512M or 2G.");
+        }
+        return new QemuMemorySize(checked(amount * multiplier));
+    }
+
+    internal static QemuPortForward ParseForward(string text)
+    {
+        string[] parts = text.Split(':');
+        if (parts.Length != 2
+            || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int host) || host is < 1 or > 65535
+            || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int guest) || guest is < 1 or > 65535)
+        {
+            throw new UsageException($"--forward '{text}' is not HOST:GUEST with two port numbers from 1 to 65535.");
+        }
+        return new QemuPortForward(host, guest);
+    }
+
+    private sealed record RunRequest(
+        string[] Disks,
+        QemuMemorySize Memory,
+        int Cpus,
+        string? Kernel,
+        string? Initrd,
+        string? Append,
+        string Accelerator,
+        string Serial,
+        QemuPortForward[] Forwards,
+        string Machine,
+        TimeSpan? Timeout,
+        TimeSpan StopTimeout,
+        string CacheFolder,
+        string? QemuBinary,
+        bool AllowNoQemu);
+}

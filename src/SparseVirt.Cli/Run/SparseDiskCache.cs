@@ -1,0 +1,89 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace SparseVirt.Cli.Run;
+
+/// <summary>
+/// Expanded copies of Android sparse disks, made once and reused. An entry's name holds a key made of the sparse
+/// file's full path, size and modification time, so an entry is valid exactly while its source is unchanged. An
+/// entry only ever appears by rename, so its existence means it is complete; a lock file per entry keeps two runs
+/// from expanding the same disk at once (the second waits, then reuses the first one's result).
+/// </summary>
+internal sealed class SparseDiskCache
+{
+    private static readonly TimeSpan s_lockPollInterval = TimeSpan.FromMilliseconds(100);
+
+    private readonly Func<string, string, CancellationToken, Task> _expand;
+
+    /// <param name="folder">The cache folder (created when missing).</param>
+    /// <param name="expand">Expands a sparse image (first argument) into a raw file (second), atomically.</param>
+    public SparseDiskCache(string folder, Func<string, string, CancellationToken, Task> expand)
+    {
+        Folder = folder;
+        _expand = expand;
+    }
+
+    public string Folder { get; }
+
+    /// <summary>The default cache folder: $SPARSEVIRT_CACHE, else $XDG_CACHE_HOME/sparsevirt, else ~/.cache/sparsevirt.</summary>
+    public static string DefaultFolder()
+    {
+        string? configured = Environment.GetEnvironmentVariable("SPARSEVIRT_CACHE");
+        if (!string.IsNullOrEmpty(configured))
+        {
+            return configured;
+        }
+        string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        string root = !string.IsNullOrEmpty(xdg) ? xdg : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+        return Path.Combine(root, "sparsevirt", "disks");
+    }
+
+    /// <summary>Returns the path of the expanded copy of <paramref name="sparsePath"/>, expanding it first when needed.</summary>
+    /// <returns>The raw file's path, and whether it was already in the cache.</returns>
+    public async Task<(string RawPath, bool Reused)> GetOrExpandAsync(string sparsePath, CancellationToken cancellationToken)
+    {
+        var source = new FileInfo(sparsePath);
+        if (!source.Exists)
+        {
+            throw new FileNotFoundException($"'{sparsePath}' does not exist.", sparsePath);
+        }
+        Directory.CreateDirectory(Folder);
+        string entry = Path.Combine(Folder, EntryName(source));
+        if (File.Exists(entry))
+        {
+            return (entry, true);
+        }
+
+        await using FileStream lockFile = await AcquireLockAsync(entry + ".lock", cancellationToken).ConfigureAwait(false);
+        if (File.Exists(entry))
+        {
+            return (entry, true); // another run expanded it while this one waited
+        }
+        await _expand(source.FullName, entry, cancellationToken).ConfigureAwait(false);
+        return (entry, false);
+    }
+
+    internal static string EntryName(FileInfo source)
+    {
+        string identity = string.Create(CultureInfo.InvariantCulture, $"{source.FullName}\n{source.Length}\n{source.LastWriteTimeUtc.Ticks}");
+        string hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..16];
+        return $"{Path.GetFileNameWithoutExtension(source.Name)}-{hash}.raw";
+    }
+
+    private static async Task<FileStream> AcquireLockAsync(string lockPath, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                // FileShare.None takes an exclusive advisory lock on Unix: a second opener fails until the first closes.
+                return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+            }
+            catch (IOException) when (File.Exists(lockPath))
+            {
+                await Task.Delay(s_lockPollInterval, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+}

@@ -1,0 +1,140 @@
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using SparseVirt.Hypervisor.Interop;
+
+namespace SparseVirt.Hypervisor.Collection;
+
+/// <summary>
+/// Asks the KVM device itself: stat, permission check, open, API version, capabilities, vCPU mmap size and a
+/// trial KVM_CREATE_VM whose VM is closed at once. Every failure is recorded as a fact, never thrown.
+/// </summary>
+internal sealed class KvmDeviceProbe(ILogger logger)
+{
+    private const int FileTypeMask = 0xF000;
+    private const int CharacterDeviceType = 0x2000;
+    private const int DirectoryType = 0x4000;
+    private const int BlockDeviceType = 0x6000;
+    private const int RegularFileType = 0x8000;
+    private const int PermissionMask = 0xFFF;
+
+    public KvmFacts Probe(string devicePath, ProcessIdentityFacts identity, AccountDatabase accounts, CancellationToken cancellationToken)
+    {
+        HypervisorLog.ProbingDevice(logger, devicePath);
+        var facts = new KvmFacts { Applicable = true, DevicePath = devicePath };
+
+        int statResult = Libc.Statx(Libc.AtCurrentWorkingDirectory, devicePath, 0, Libc.StatxTypeModeOwner, out StatxBuffer status);
+        if (statResult != 0)
+        {
+            SystemCallOutcome statFailure = SystemCallResults.FromLastError();
+            facts = facts with
+            {
+                Stat = statFailure,
+                FileType = statFailure.Error == SystemCallError.NotFound ? DeviceFileType.Missing : DeviceFileType.Unknown,
+            };
+            if (facts.FileType == DeviceFileType.Missing)
+            {
+                HypervisorLog.DeviceMissing(logger, devicePath);
+                return facts;
+            }
+        }
+        else
+        {
+            facts = facts with
+            {
+                Stat = SystemCallOutcome.Success(),
+                FileType = TypeOf(status.Mode),
+                DeviceMajor = IsDevice(status.Mode) ? status.DeviceMajor : null,
+                DeviceMinor = IsDevice(status.Mode) ? status.DeviceMinor : null,
+                OwnerUid = status.Uid,
+                OwnerName = accounts.UserName(status.Uid),
+                GroupGid = status.Gid,
+                GroupName = accounts.GroupName(status.Gid),
+                Mode = FormatMode(status.Mode),
+                ProcessInDeviceGroup = identity.EffectiveGid == status.Gid || identity.SupplementaryGroups.Contains(status.Gid),
+                UserListedInDeviceGroup = accounts.IsMember(identity.UserName, status.Gid),
+            };
+        }
+
+        facts = facts with
+        {
+            Access = Libc.FAccessAt(Libc.AtCurrentWorkingDirectory, devicePath, Libc.AccessRead | Libc.AccessWrite, Libc.AtEffectiveAccess) == 0
+                ? SystemCallOutcome.Success()
+                : SystemCallResults.FromLastError(),
+        };
+        cancellationToken.ThrowIfCancellationRequested();
+
+        using SafeFileDescriptorHandle device = SafeFileDescriptorHandle.Open(devicePath, Libc.OpenReadWrite | Libc.OpenCloseOnExec);
+        if (device.IsInvalid)
+        {
+            SystemCallOutcome openFailure = SystemCallResults.FromLastError();
+            HypervisorLog.OpenFailed(logger, devicePath, openFailure.ToString());
+            return facts with { Open = openFailure };
+        }
+        facts = facts with { Open = SystemCallOutcome.Success() };
+
+        SystemCallOutcome apiVersion = Ioctl(device, KvmIoctl.GetApiVersion, 0);
+        facts = facts with { ApiVersion = apiVersion };
+        if (!apiVersion.Succeeded)
+        {
+            HypervisorLog.NotKvm(logger, devicePath, apiVersion.ToString());
+            return facts;
+        }
+
+        var capabilities = new List<KvmCapabilityFact>();
+        foreach ((string name, int id) in KvmCapabilities.For(RuntimeInformation.ProcessArchitecture))
+        {
+            SystemCallOutcome answer = Ioctl(device, KvmIoctl.CheckExtension, id);
+            capabilities.Add(new KvmCapabilityFact
+            {
+                Name = name,
+                Id = id,
+                Value = answer.Value,
+                Error = answer.Succeeded ? null : answer.Error,
+            });
+        }
+        facts = facts with { Capabilities = capabilities, VcpuMmapSize = Ioctl(device, KvmIoctl.GetVcpuMmapSize, 0) };
+        cancellationToken.ThrowIfCancellationRequested();
+
+        if (apiVersion.Value != KvmIoctl.ExpectedApiVersion)
+        {
+            // QEMU and every other launcher refuse such a kernel, so a VM created here would prove nothing.
+            HypervisorLog.ApiVersionMismatch(logger, apiVersion.Value ?? -1);
+            return facts;
+        }
+
+        SystemCallOutcome createVm = CreateAndCloseVm(device);
+        HypervisorLog.CreateVm(logger, createVm.ToString());
+        return facts with { CreateVm = createVm };
+    }
+
+    private static SystemCallOutcome CreateAndCloseVm(SafeFileDescriptorHandle device)
+    {
+        int vmDescriptor = Libc.Ioctl(device, KvmIoctl.CreateVm, 0);
+        if (vmDescriptor < 0)
+        {
+            return SystemCallResults.FromLastError();
+        }
+        using var vm = new SafeFileDescriptorHandle(vmDescriptor);
+        return SystemCallOutcome.Success();
+    }
+
+    private static SystemCallOutcome Ioctl(SafeFileDescriptorHandle device, nuint request, nint argument)
+    {
+        int result = Libc.Ioctl(device, request, argument);
+        return result < 0 ? SystemCallResults.FromLastError() : SystemCallOutcome.Success(result);
+    }
+
+    private static bool IsDevice(ushort mode) => (mode & FileTypeMask) is CharacterDeviceType or BlockDeviceType;
+
+    private static DeviceFileType TypeOf(ushort mode) => (mode & FileTypeMask) switch
+    {
+        CharacterDeviceType => DeviceFileType.CharacterDevice,
+        BlockDeviceType => DeviceFileType.BlockDevice,
+        RegularFileType => DeviceFileType.RegularFile,
+        DirectoryType => DeviceFileType.Directory,
+        _ => DeviceFileType.Other,
+    };
+
+    // Four octal digits, so set-id and sticky bits show: 0660, 0666, 2660.
+    internal static string FormatMode(int mode) => Convert.ToString(mode & PermissionMask, 8).PadLeft(4, '0');
+}

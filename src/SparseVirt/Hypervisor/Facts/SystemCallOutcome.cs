@@ -1,0 +1,31 @@
+namespace SparseVirt.Hypervisor;
+
+/// <summary>The result of one system call made by a probe (open, ioctl, pread ...).</summary>
+public sealed record SystemCallOutcome
+{
+    /// <summary>True when the call returned without error.</summary>
+    public bool Succeeded { get; init; }
+
+    /// <summary>The call's return value when it succeeded and the value means something (an API version, a size).</summary>
+    public long? Value { get; init; }
+
+    /// <summary>The error, by meaning; <see cref="SystemCallError.None"/> on success.</summary>
+    public SystemCallError Error { get; init; }
+
+    /// <summary>The raw errno on failure (Linux numbering), for errors <see cref="Error"/> lumps together.</summary>
+    public int? Errno { get; init; }
+
+    /// <summary>The errno's symbolic name (<c>EACCES</c>), when known.</summary>
+    public string? ErrnoName { get; init; }
+
+    /// <summary>The C library's text for the errno (<c>strerror</c>).</summary>
+    public string? Message { get; init; }
+
+    /// <summary>A successful call with an optional meaningful return value.</summary>
+    public static SystemCallOutcome Success(long? value = null) => new() { Succeeded = true, Value = value };
+
+    /// <summary>A one-line rendering such as <c>EACCES (Permission denied)</c> or <c>ok (12)</c>.</summary>
+    public override string ToString() => Succeeded
+        ? Value is { } value ? $"ok ({value})" : "ok"
+        : $"{ErrnoName ?? "errno " + Errno}{(Message is null ? "" : $" ({Message})")}";
+}

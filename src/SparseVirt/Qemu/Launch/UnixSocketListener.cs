@@ -1,0 +1,31 @@
+using System.Net.Sockets;
+using System.Text;
+
+namespace SparseVirt.Qemu.Launch;
+
+/// <summary>A listening Unix socket QEMU connects to as a client (its chardev has <c>server=off</c>).</summary>
+internal static class UnixSocketListener
+{
+    /// <summary>The room in <c>sockaddr_un.sun_path</c> (108 bytes on Linux, 104 on macOS), less the terminating NUL.</summary>
+    private const int MaxPathBytes = 103;
+
+    public static Socket Listen(string path)
+    {
+        if (Encoding.UTF8.GetByteCount(path) > MaxPathBytes)
+        {
+            throw new IOException($"The Unix socket path '{path}' is longer than {MaxPathBytes} bytes; set TMPDIR to a shorter folder.");
+        }
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            socket.Bind(new UnixDomainSocketEndPoint(path));
+            socket.Listen(1);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,397 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using SparseVirt.Qemu.CommandLine;
+using SparseVirt.Qemu.Launch;
+using SparseVirt.Qemu.Qmp;
+
+namespace SparseVirt.Qemu;
+
+/// <summary>
+/// A running QEMU virtual machine. Created by <see cref="StartAsync"/>, which returns only once QMP is negotiated;
+/// stopped by <see cref="StopAsync"/> (power button, then <c>quit</c>, then kill) or by disposing, which never
+/// leaves the QEMU process running.
+/// </summary>
+public sealed class QemuMachine : IAsyncDisposable
+{
+    private readonly QemuLaunchOptions _options;
+    private readonly ILogger _logger;
+    private readonly PrivateSocketDirectory _socketDirectory;
+    private readonly BoundedLineBuffer _standardError;
+    private readonly BoundedLineBuffer _standardOutput;
+    private readonly List<string> _commandLine;
+    private Process? _process;
+    private Task<int> _exited = Task.FromResult(0);
+    private Task _outputDrained = Task.CompletedTask;
+    private QmpClient? _qmp;
+    private int _disposed;
+
+    private QemuMachine(QemuMachineDefinition definition, string binaryPath, QemuLaunchOptions options, PrivateSocketDirectory socketDirectory)
+    {
+        Definition = definition;
+        BinaryPath = binaryPath;
+        _options = options;
+        _logger = options.Logger ?? NullLogger.Instance;
+        _socketDirectory = socketDirectory;
+        _standardError = new BoundedLineBuffer(options.OutputTailLines);
+        _standardOutput = new BoundedLineBuffer(options.OutputTailLines);
+        var sockets = new QemuLaunchSockets(
+            socketDirectory.Combine("qmp.sock"),
+            definition.Serial.Kind == QemuSerialConsoleKind.Captured ? socketDirectory.Combine("serial.sock") : null);
+        Sockets = sockets;
+        Arguments = QemuArgumentRenderer.Render(definition, sockets);
+        _commandLine = [binaryPath, .. Arguments];
+    }
+
+    /// <summary>The definition the machine was started from.</summary>
+    public QemuMachineDefinition Definition { get; }
+
+    /// <summary>The QEMU binary that runs.</summary>
+    public string BinaryPath { get; }
+
+    /// <summary>The exact arguments QEMU was started with, including the monitor and capture sockets.</summary>
+    public IReadOnlyList<string> Arguments { get; }
+
+    /// <summary>The QEMU process id.</summary>
+    public int ProcessId { get; private set; }
+
+    /// <summary>The negotiated QMP connection.</summary>
+    public QmpClient Qmp => _qmp ?? throw new InvalidOperationException("The machine has not started.");
+
+    /// <summary>The captured serial console, or <see langword="null"/> unless the definition uses <see cref="QemuSerialConsole.Captured"/>.</summary>
+    public QemuSerialCapture? Serial { get; private set; }
+
+    /// <summary>The accelerator actually in use: a fallback (e.g. from KVM to TCG) shows here and is logged as a warning.</summary>
+    public QemuAccelerator Accelerator { get; private set; }
+
+    /// <summary>What <c>query-kvm</c> reported after start.</summary>
+    public QmpKvmInfo KvmStatus { get; private set; } = new();
+
+    /// <summary>Whether QEMU has exited.</summary>
+    public bool HasExited => _exited.IsCompleted;
+
+    /// <summary>QEMU's exit code, or <see langword="null"/> while it runs.</summary>
+    public int? ExitCode => _exited.IsCompletedSuccessfully ? _exited.Result : null;
+
+    /// <summary>The last lines QEMU wrote to stderr.</summary>
+    public string StandardErrorTail => _standardError.Snapshot();
+
+    /// <summary>The last lines QEMU wrote to stdout.</summary>
+    public string StandardOutputTail => _standardOutput.Snapshot();
+
+    private QemuLaunchSockets Sockets { get; }
+
+    /// <summary>
+    /// Validates <paramref name="definition"/>, starts QEMU, accepts its monitor (and serial) connection, negotiates QMP
+    /// and asks which accelerator is in use. On any failure QEMU is killed before the exception propagates.
+    /// </summary>
+    /// <exception cref="QemuDefinitionException">The definition has problems.</exception>
+    /// <exception cref="QemuBinaryNotFoundException">The QEMU binary does not exist.</exception>
+    /// <exception cref="QemuStartException">QEMU could not start, exited during start-up, or did not connect in time.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static async Task<QemuMachine> StartAsync(QemuMachineDefinition definition, QemuLaunchOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        options ??= QemuLaunchOptions.Default;
+        definition.Validate();
+        string binaryPath = definition.ResolveBinaryPath();
+        cancellationToken.ThrowIfCancellationRequested();
+        var machine = new QemuMachine(definition, binaryPath, options, PrivateSocketDirectory.Create());
+        try
+        {
+            await machine.LaunchAsync(cancellationToken).ConfigureAwait(false);
+            return machine;
+        }
+        catch
+        {
+            await machine.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Blocking form of <see cref="StartAsync"/>.</summary>
+    /// <inheritdoc cref="StartAsync" path="/exception"/>
+    public static QemuMachine Start(QemuMachineDefinition definition, QemuLaunchOptions? options = null, CancellationToken cancellationToken = default) =>
+        StartAsync(definition, options, cancellationToken).GetAwaiter().GetResult();
+
+    /// <summary>Waits until QEMU exits (for example after the guest powers off) and returns its exit code.</summary>
+    public Task<int> WaitForExitAsync(CancellationToken cancellationToken = default) => _exited.WaitAsync(cancellationToken);
+
+    /// <summary>
+    /// Stops the VM: presses the power button and waits up to <paramref name="gracefulTimeout"/> for the guest to power
+    /// off; then sends <c>quit</c> and waits up to <see cref="QemuLaunchOptions.QuitTimeout"/>; then kills the process tree.
+    /// </summary>
+    /// <param name="gracefulTimeout">How long the guest may take to shut down; zero skips the power button.</param>
+    /// <param name="gracefulCancellation">Cuts the guest's shutdown short: QEMU is told to quit at once.</param>
+    /// <param name="forcefulCancellation">Cuts every wait short: the process is killed at once.</param>
+    public async Task<QemuStopResult> StopAsync(TimeSpan gracefulTimeout, CancellationToken gracefulCancellation = default, CancellationToken forcefulCancellation = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (HasExited)
+        {
+            return new QemuStopResult(QemuStopMethod.AlreadyExited, await _exited.ConfigureAwait(false));
+        }
+        if (gracefulTimeout > TimeSpan.Zero && !gracefulCancellation.IsCancellationRequested && !forcefulCancellation.IsCancellationRequested)
+        {
+            QemuLog.PowerdownRequested(_logger, ProcessId, gracefulTimeout);
+            if (await RequestAndAwaitExitAsync("system_powerdown", token => Qmp.SystemPowerdownAsync(token), gracefulTimeout, gracefulCancellation, forcefulCancellation).ConfigureAwait(false))
+            {
+                return new QemuStopResult(QemuStopMethod.GuestPowerdown, await _exited.ConfigureAwait(false));
+            }
+            QemuLog.EscalatingToQuit(_logger, ProcessId);
+        }
+        if (!forcefulCancellation.IsCancellationRequested
+            && await RequestAndAwaitExitAsync("quit", token => Qmp.QuitAsync(token), _options.QuitTimeout, forcefulCancellation).ConfigureAwait(false))
+        {
+            return new QemuStopResult(QemuStopMethod.Quit, await _exited.ConfigureAwait(false));
+        }
+        return new QemuStopResult(QemuStopMethod.Killed, await KillCoreAsync().ConfigureAwait(false));
+    }
+
+    /// <summary>Kills the QEMU process tree at once and waits for it to be gone; returns the exit code.</summary>
+    public Task<int> KillAsync() => KillCoreAsync();
+
+    /// <summary>Ends QEMU if it still runs (<c>quit</c>, then kill), waits for the process to be reaped and removes the sockets.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        if (_process is not null && !HasExited)
+        {
+            if (_qmp is not null && _qmp.CloseReason is null)
+            {
+                await RequestAndAwaitExitAsync("quit", token => _qmp.QuitAsync(token), _options.QuitTimeout, CancellationToken.None).ConfigureAwait(false);
+            }
+            if (!HasExited)
+            {
+                await KillCoreAsync().ConfigureAwait(false);
+            }
+        }
+        if (_qmp is not null)
+        {
+            await _qmp.DisposeAsync().ConfigureAwait(false);
+        }
+        if (Serial is not null)
+        {
+            await Serial.DisposeAsync().ConfigureAwait(false);
+        }
+        await _outputDrained.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _process?.Dispose();
+        _socketDirectory.Dispose();
+    }
+
+    private async Task LaunchAsync(CancellationToken cancellationToken)
+    {
+        using Socket monitorListener = UnixSocketListener.Listen(Sockets.MonitorPath);
+        using Socket? serialListener = Sockets.SerialCapturePath is { } serialPath ? UnixSocketListener.Listen(serialPath) : null;
+        StartProcess();
+        _options.Progress?.Report(new QemuStartupProgress(QemuStartupStage.ProcessStarted, ProcessId));
+
+        using var startup = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        startup.CancelAfter(_options.StartupTimeout);
+        try
+        {
+            Socket monitor = await UntilExitAsync(monitorListener.AcceptAsync(startup.Token).AsTask()).ConfigureAwait(false);
+            _options.Progress?.Report(new QemuStartupProgress(QemuStartupStage.MonitorConnected, ProcessId));
+            QmpClientOptions qmpOptions = _options.Qmp.Logger is null ? _options.Qmp with { Logger = _logger } : _options.Qmp;
+            _qmp = await UntilExitAsync(QmpClient.ConnectAsync(new NetworkStream(monitor, ownsSocket: true), qmpOptions, startup.Token)).ConfigureAwait(false);
+            if (serialListener is not null)
+            {
+                // QEMU connected the serial chardev while creating it, before serving QMP, so it is waiting in the backlog.
+                Socket serial = await UntilExitAsync(serialListener.AcceptAsync(startup.Token).AsTask()).ConfigureAwait(false);
+                Serial = new QemuSerialCapture(new NetworkStream(serial, ownsSocket: true), _options.SerialRetainedChars, _logger);
+            }
+            KvmStatus = await UntilExitAsync(_qmp.QueryKvmAsync(startup.Token)).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && startup.IsCancellationRequested)
+        {
+            throw await StartFailureAsync($"QEMU did not connect and negotiate its monitor within {_options.StartupTimeout.TotalSeconds:0.###} s.", null).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is QmpProtocolException or QmpConnectionClosedException or TimeoutException or SocketException)
+        {
+            throw await StartFailureAsync("QEMU's monitor failed during start-up: " + e.Message, e).ConfigureAwait(false);
+        }
+        Accelerator = DetermineAccelerator();
+        QemuAccelerator preferred = Definition.Accelerators[0];
+        if (Accelerator != preferred)
+        {
+            QemuLog.AcceleratorFallback(_logger, ProcessId, Accelerator, preferred);
+        }
+        QemuLog.Running(_logger, ProcessId, Accelerator);
+        _options.Progress?.Report(new QemuStartupProgress(QemuStartupStage.Ready, ProcessId));
+    }
+
+    private void StartProcess()
+    {
+        var startInfo = new ProcessStartInfo(BinaryPath)
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (string argument in Arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+        QemuLog.Starting(_logger, FormatCommandLine(_commandLine));
+        try
+        {
+            _process = Process.Start(startInfo) ?? throw new QemuStartException($"QEMU '{BinaryPath}' could not be started.", null, _commandLine, "");
+        }
+        catch (Win32Exception e)
+        {
+            throw new QemuStartException($"QEMU '{BinaryPath}' could not be started: {e.Message}", null, _commandLine, "", e);
+        }
+        ProcessId = _process.Id;
+        // QEMU reads nothing from stdin here; an open pipe would only tie it to this process's terminal.
+        _process.StandardInput.Close();
+        Process process = _process;
+        _outputDrained = Task.WhenAll(
+            DrainAsync(process.StandardOutput, line => { QemuLog.StandardOutput(_logger, ProcessId, line); _standardOutput.Add(line); }),
+            DrainAsync(process.StandardError, line => { QemuLog.StandardError(_logger, ProcessId, line); _standardError.Add(line); }));
+        _exited = WaitForProcessExitAsync(process);
+    }
+
+    private async Task<int> WaitForProcessExitAsync(Process process)
+    {
+        await process.WaitForExitAsync().ConfigureAwait(false);
+        int exitCode = process.ExitCode;
+        QemuLog.Exited(_logger, ProcessId, exitCode);
+        return exitCode;
+    }
+
+    /// <summary>Reads a pipe to its end, line by line, so QEMU never blocks on a full pipe.</summary>
+    private static async Task DrainAsync(StreamReader reader, Action<string> onLine)
+    {
+        try
+        {
+            while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
+            {
+                onLine(line);
+            }
+        }
+        catch (IOException)
+        {
+            // The pipe broke because the process is gone; nothing more to read.
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>Awaits a start-up step, unless QEMU exits first: then the caller learns why instead of waiting for a timeout.</summary>
+    private async Task<T> UntilExitAsync<T>(Task<T> step)
+    {
+        Task finished = await Task.WhenAny(step, _exited).ConfigureAwait(false);
+        if (finished != step)
+        {
+            _ = step.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            throw await StartFailureAsync($"QEMU exited during start-up with exit code {await _exited.ConfigureAwait(false)}.", null).ConfigureAwait(false);
+        }
+        return await step.ConfigureAwait(false);
+    }
+
+    private async Task<QemuStartException> StartFailureAsync(string reason, Exception? innerException)
+    {
+        if (HasExited)
+        {
+            // The pipes close when QEMU exits; wait briefly so its last stderr lines are in the message.
+            await _outputDrained.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+        string tail = _standardError.Snapshot();
+        string message = reason + Environment.NewLine
+            + "Command: " + FormatCommandLine(_commandLine) + Environment.NewLine
+            + (tail.Length > 0 ? "QEMU stderr:" + Environment.NewLine + tail : "QEMU wrote nothing to stderr.");
+        return new QemuStartException(message, ExitCode, _commandLine, tail, innerException);
+    }
+
+    private QemuAccelerator DetermineAccelerator()
+    {
+        if (KvmStatus.Enabled)
+        {
+            return QemuAccelerator.Kvm;
+        }
+        // query-kvm only answers for KVM. Of the rest, QEMU used the first listed that can exist on this host OS.
+        foreach (QemuAccelerator accelerator in Definition.Accelerators)
+        {
+            bool possible = accelerator switch
+            {
+                QemuAccelerator.Kvm => false,
+                QemuAccelerator.Hvf => OperatingSystem.IsMacOS(),
+                QemuAccelerator.Whpx => OperatingSystem.IsWindows(),
+                _ => true,
+            };
+            if (possible)
+            {
+                return accelerator;
+            }
+        }
+        return QemuAccelerator.Tcg;
+    }
+
+    /// <summary>
+    /// Sends a shutdown request and waits for QEMU to exit, all within <paramref name="timeout"/> (a QEMU that does not
+    /// even answer must not hold the caller longer). Returns whether QEMU exited.
+    /// </summary>
+    private async Task<bool> RequestAndAwaitExitAsync(string step, Func<CancellationToken, Task> request, TimeSpan timeout, CancellationToken cancellationToken, CancellationToken otherCancellationToken = default)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, otherCancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            await request(deadline.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is QmpConnectionClosedException or QmpErrorException or QmpProtocolException or TimeoutException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+        {
+            // A closed connection usually means QEMU is exiting already; waiting for the exit below tells.
+            QemuLog.ShutdownStepFailed(_logger, ProcessId, step, e.Message);
+        }
+        try
+        {
+            await _exited.WaitAsync(deadline.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            return HasExited;
+        }
+    }
+
+    private async Task<int> KillCoreAsync()
+    {
+        if (_process is null)
+        {
+            return 0;
+        }
+        if (!HasExited)
+        {
+            QemuLog.Killing(_logger, ProcessId);
+            try
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+                // It exited between the check and the kill.
+            }
+        }
+        try
+        {
+            return await _exited.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        }
+        catch (TimeoutException e)
+        {
+            throw new IOException($"QEMU process {ProcessId} did not exit within 30 s of being killed.", e);
+        }
+    }
+
+    private static string FormatCommandLine(IEnumerable<string> arguments) =>
+        string.Join(' ', arguments.Select(argument => argument.Length > 0 && argument.All(c => char.IsAsciiLetterOrDigit(c) || "-_=,./:+@".Contains(c, StringComparison.Ordinal))
+            ? argument
+            : "'" + argument.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
+}

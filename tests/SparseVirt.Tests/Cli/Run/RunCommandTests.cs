@@ -1,0 +1,128 @@
+using SparseVirt.Tests.Infrastructure;
+using SparseVirt.Tests.Sparse.Decoding;
+using SparseVirt.Tests.TestGuests;
+
+namespace SparseVirt.Tests.Cli.Run;
+
+/// <summary><c>sparsevirt run</c> end to end with the real QEMU (TCG here): sparse disk in, guest's serial line out.</summary>
+[Category("Qemu")]
+public class RunCommandTests
+{
+    private const string GuestLine = "sparsevirt run test guest says hello";
+
+    [Test]
+    public async Task BootsASparseDiskShowsTheGuestsLineAndReusesTheCacheNextTime()
+    {
+        ExternalTool.Require("qemu-system-x86_64", "qemu-system-x86");
+        using var folder = new TempDirectory();
+        string disk = WriteSparseGuest(folder, "guest.simg");
+        string cache = folder.Combine("cache");
+
+        CliResult first = await CliHarness.RunAsync("run", disk, "--cache", cache, "--memory", "32M", "--timeout", "60");
+        CliResult second = await CliHarness.RunAsync("run", disk, "--cache", cache, "--memory", "32M", "--timeout", "60");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(first.ExitCode, Is.Zero, first.Error);
+            Assert.That(first.Output, Does.Contain(GuestLine));
+            Assert.That(first.Error, Does.Contain("expanded into the cache"));
+            Assert.That(first.Error, Does.Contain("accelerator in use: TCG").Or.Contain("accelerator in use: KVM"));
+            Assert.That(first.Error, Does.Contain("KVM:"), "the capability verdict is shown with --accel auto");
+            Assert.That(second.ExitCode, Is.Zero, second.Error);
+            Assert.That(second.Output, Does.Contain(GuestLine));
+            Assert.That(second.Error, Does.Contain("reused from the cache"));
+            Assert.That(Directory.GetFiles(cache, "*.raw"), Has.Length.EqualTo(1));
+        });
+    }
+
+    [Test]
+    public async Task TwoRunsAtOnceShareOneIntactCacheEntry()
+    {
+        ExternalTool.Require("qemu-system-x86_64", "qemu-system-x86");
+        using var folder = new TempDirectory();
+        string disk = WriteSparseGuest(folder, "guest.simg");
+        string cache = folder.Combine("cache");
+
+        CliResult[] runs = await Task.WhenAll(
+            CliHarness.RunAsync("run", disk, "--cache", cache, "--memory", "32M", "--accel", "tcg", "--timeout", "60"),
+            CliHarness.RunAsync("run", disk, "--cache", cache, "--memory", "32M", "--accel", "tcg", "--timeout", "60"));
+
+        string[] entries = Directory.GetFiles(cache, "*.raw");
+        Assert.Multiple(() =>
+        {
+            Assert.That(runs.Select(r => r.ExitCode), Is.All.Zero, string.Join("\n", runs.Select(r => r.Error)));
+            Assert.That(runs.Select(r => r.Output), Has.All.Contain(GuestLine));
+            Assert.That(runs.Count(r => r.Error.Contains("expanded into the cache", StringComparison.Ordinal)), Is.EqualTo(1));
+            Assert.That(entries, Has.Length.EqualTo(1));
+            Assert.That(Directory.GetFiles(cache).Where(f => f.EndsWith(".tmp", StringComparison.Ordinal)), Is.Empty);
+        });
+        byte[] expected = File.ReadAllBytes(folder.Combine("guest.raw"));
+        Assert.That(File.ReadAllBytes(entries[0]), Is.EqualTo(expected), "the cached disk is exactly the expanded image");
+    }
+
+    [Test]
+    public async Task ACorruptSparseImageFailsBeforeQemuStartsWithTheDecodingError()
+    {
+        using var folder = new TempDirectory();
+        var builder = new SparseImageBuilder().Raw(1, seed: 1).Custom(0xCAC2, 4, [1, 2, 3, 4], totalSize: 20);
+        string disk = folder.Combine("corrupt.simg");
+        File.WriteAllBytes(disk, builder.Build());
+
+        CliResult result = await CliHarness.RunAsync("run", disk, "--cache", folder.Combine("cache"), "--qemu", "/nonexistent/qemu-must-not-be-started");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ExitCode, Is.EqualTo(1));
+            Assert.That(result.Error, Does.Contain("chunk 1").And.Contain("FILL"));
+            Assert.That(result.Error, Does.Not.Contain("qemu-must-not-be-started"));
+            Assert.That(result.Output, Is.Empty);
+        });
+    }
+
+    [Test]
+    public async Task CtrlCStopsAGuestThatIgnoresPowerOffAndExitsWith130()
+    {
+        ExternalTool.Require("qemu-system-x86_64", "qemu-system-x86");
+        using var folder = new TempDirectory();
+        string disk = folder.Combine("stubborn.raw");
+        BootSectorGuest.WriteDisk(disk, GuestLine, BootSectorGuestEnding.HaltForever);
+        using var interrupt = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+
+        CliResult result = await CliHarness.RunUntilCanceledAsync(interrupt.Token, "run", disk, "--memory", "32M", "--accel", "tcg", "--stop-timeout", "1");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ExitCode, Is.EqualTo(130), result.Error);
+            Assert.That(result.Output, Does.Contain(GuestLine));
+            Assert.That(result.Error, Does.Contain("interrupted"));
+            Assert.That(result.Error, Does.Match(@"The guest was stopped \((Quit|Killed)\)"), "a guest that ignores power-off is escalated");
+        });
+    }
+
+    [Test]
+    public async Task BadPortForwardIsAUsageError()
+    {
+        using var folder = new TempDirectory();
+        string disk = folder.Combine("disk.raw");
+        File.WriteAllBytes(disk, new byte[4096]);
+
+        CliResult result = await CliHarness.RunAsync("run", disk, "--forward", "80");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ExitCode, Is.EqualTo(2));
+            Assert.That(result.Error, Does.Contain("--forward '80'"));
+        });
+    }
+
+    private static string WriteSparseGuest(TempDirectory folder, string name)
+    {
+        byte[] sector = BootSectorGuest.BuildBootSector(GuestLine, BootSectorGuestEnding.PowerOff);
+        byte[] firstBlock = new byte[4096];
+        sector.CopyTo(firstBlock, 0);
+        var builder = new SparseImageBuilder().Raw(firstBlock).DontCare(255);
+        File.WriteAllBytes(folder.Combine(name), builder.Build());
+        File.WriteAllBytes(folder.Combine("guest.raw"), builder.Expected);
+        return folder.Combine(name);
+    }
+}

@@ -1,0 +1,103 @@
+using System.Xml.Linq;
+using SparseVirt.Tests.Infrastructure;
+
+namespace SparseVirt.Tests.Packaging;
+
+/// <summary>
+/// Packs the library and uses it from a fresh console project outside the solution, referencing the package by
+/// version from a local folder: proves the package works for other tools, not only inside this solution.
+/// </summary>
+[Category("Packaging")]
+public class PackageConsumptionTests
+{
+    private const string ConsumerProgram = """
+        using SparseVirt.Hypervisor;
+        using SparseVirt.Sparse;
+
+        SparseImage.ToRaw(args[0], args[1]);
+        HostVirtualizationReport report = HostVirtualization.Detect();
+        Console.WriteLine($"expanded={new FileInfo(args[1]).Length}");
+        Console.WriteLine($"kvm-ready={report.IsReady} status={report.Verdict.Status}");
+        """;
+
+    [Test]
+    public void APackedLibraryExpandsAnImageAndChecksKvmFromAnotherProject()
+    {
+        string dotnet = ExternalTool.Find("dotnet") ?? Path.Combine(Path.GetDirectoryName(Environment.ProcessPath)!, "dotnet");
+        using var work = new TempDirectory();
+        string feed = Directory.CreateDirectory(work.Combine("feed")).FullName;
+        string version = PackageVersion();
+
+        ToolResult pack = ExternalTool.Run(dotnet, ["pack", Path.Combine(RepositoryPaths.Root, "src", "SparseVirt", "SparseVirt.csproj"), "-c", "Release", "-o", feed, "--nologo"], TimeSpan.FromMinutes(5));
+        Assert.That(pack.ExitCode, Is.Zero, "dotnet pack failed: " + pack.Output + pack.Error);
+        Assert.That(Path.Combine(feed, $"SparseVirt.{version}.nupkg"), Does.Exist);
+        Assert.That(Path.Combine(feed, $"SparseVirt.{version}.snupkg"), Does.Exist);
+
+        string consumer = Directory.CreateDirectory(work.Combine("consumer")).FullName;
+        File.WriteAllText(Path.Combine(consumer, "Consumer.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="SparseVirt" Version="{version}" />
+              </ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(consumer, "Program.cs"), ConsumerProgram);
+        // The local folder is added to the machine's own sources; a private package folder keeps stale copies out.
+        File.WriteAllText(Path.Combine(consumer, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <config><add key="globalPackagesFolder" value="{work.Combine("packages")}" /></config>
+              <packageSources><add key="local-feed" value="{feed}" /></packageSources>
+            </configuration>
+            """);
+
+        string raw = work.Combine("hello.raw");
+        ToolResult run = ExternalTool.Run(dotnet, ["run", "--project", consumer, "-c", "Release", "--", RepositoryPaths.HelloSample, raw], TimeSpan.FromMinutes(5));
+
+        Assert.That(run.ExitCode, Is.Zero, "the consumer failed: " + run.Output + run.Error);
+        Assert.Multiple(() =>
+        {
+            Assert.That(run.Output, Does.Contain($"expanded={4 * 1024 * 1024}"));
+            Assert.That(run.Output, Does.Match(@"kvm-ready=(True|False) status=\w+"));
+            Assert.That(File.ReadAllBytes(raw).AsSpan(510, 2).ToArray(), Is.EqualTo(new byte[] { 0x55, 0xAA }), "the boot sector's signature");
+        });
+    }
+
+    [Test]
+    public void TheToolPackageInstallsWithDotnetToolAndExpandsAnImage()
+    {
+        string dotnet = ExternalTool.Find("dotnet") ?? Path.Combine(Path.GetDirectoryName(Environment.ProcessPath)!, "dotnet");
+        using var work = new TempDirectory();
+        string feed = Directory.CreateDirectory(work.Combine("feed")).FullName;
+        // A private package folder: an earlier run's copy of the same version must not stand in for this build.
+        var isolated = new Dictionary<string, string> { ["NUGET_PACKAGES"] = work.Combine("packages") };
+
+        ToolResult pack = ExternalTool.Run(dotnet, ["pack", Path.Combine(RepositoryPaths.Root, "src", "SparseVirt.Cli", "SparseVirt.Cli.csproj"), "-c", "Release", "-o", feed, "--nologo"], TimeSpan.FromMinutes(5));
+        Assert.That(pack.ExitCode, Is.Zero, "dotnet pack failed: " + pack.Output + pack.Error);
+        ToolResult install = ExternalTool.Run(dotnet, ["tool", "install", "--tool-path", work.Combine("tools"), "SparseVirt.Tool", "--version", PackageVersion(), "--add-source", feed], TimeSpan.FromMinutes(5), isolated);
+        Assert.That(install.ExitCode, Is.Zero, "dotnet tool install failed: " + install.Output + install.Error);
+
+        string raw = work.Combine("hello.raw");
+        ToolResult run = ExternalTool.Run(Path.Combine(work.FullPath, "tools", "sparsevirt"), ["unsparse", RepositoryPaths.HelloSample, raw], TimeSpan.FromMinutes(1));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(run.ExitCode, Is.Zero, run.Error);
+            Assert.That(new FileInfo(raw).Length, Is.EqualTo(4 * 1024 * 1024));
+            Assert.That(File.ReadAllBytes(raw).AsSpan(510, 2).ToArray(), Is.EqualTo(new byte[] { 0x55, 0xAA }));
+        });
+    }
+
+    private static string PackageVersion()
+    {
+        XDocument props = XDocument.Load(Path.Combine(RepositoryPaths.Root, "Directory.Build.props"));
+        return props.Descendants("Version").First().Value;
+    }
+}

@@ -1,0 +1,194 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SparseVirt.Qemu.Qmp;
+
+namespace SparseVirt.Tests.Qemu;
+
+/// <summary>The QMP client against a scripted in-memory server: protocol edge cases QEMU itself rarely produces.</summary>
+[TestFixture]
+[CancelAfter(30_000)]
+public sealed class QmpClientProtocolTests
+{
+    private static readonly QmpClientOptions FastOptions = new() { NegotiationTimeout = TimeSpan.FromSeconds(10), CommandTimeout = TimeSpan.FromSeconds(10) };
+
+    private static async Task<(QmpClient Client, FakeQmpServer Server)> ConnectAsync(QmpClientOptions? options = null)
+    {
+        var server = new FakeQmpServer();
+        Task<QmpClient> connecting = QmpClient.ConnectAsync(server.ClientPipe, options ?? FastOptions);
+        await server.NegotiateAsync();
+        return (await connecting, server);
+    }
+
+    [Test]
+    public async Task Negotiation_reads_the_greeting_and_sends_qmp_capabilities_without_enabling_anything()
+    {
+        var server = new FakeQmpServer();
+        Task<QmpClient> connecting = QmpClient.ConnectAsync(server.ClientPipe, FastOptions);
+        await server.SendAsync(FakeQmpServer.Greeting);
+        JsonElement request = await server.ReadRequestAsync();
+        Assert.That(request.GetProperty("execute").GetString(), Is.EqualTo("qmp_capabilities"));
+        Assert.That(request.TryGetProperty("arguments", out _), Is.False, "no capability is enabled");
+        await server.SendAsync($$"""{"return": {}, "id": {{request.GetProperty("id").GetRawText()}}}""");
+        await using QmpClient client = await connecting;
+        Assert.That(client.Greeting.Version.Qemu.ToVersion(), Is.EqualTo(new Version(9, 2, 1)));
+        Assert.That(client.Greeting.Version.Package, Is.EqualTo("fake"));
+        Assert.That(client.Greeting.Capabilities, Is.EqualTo(new[] { "oob" }));
+    }
+
+    [Test]
+    public async Task A_greeting_without_capabilities_is_accepted_with_none()
+    {
+        var server = new FakeQmpServer();
+        Task<QmpClient> connecting = QmpClient.ConnectAsync(server.ClientPipe, FastOptions);
+        await server.NegotiateAsync("""{"QMP": {"version": {"qemu": {"micro": 0, "minor": 0, "major": 8}, "package": ""}}}""");
+        await using QmpClient client = await connecting;
+        Assert.That(client.Greeting.Capabilities, Is.Empty);
+        Assert.That(client.Greeting.Version.Qemu.Major, Is.EqualTo(8));
+    }
+
+    [Test]
+    public async Task A_first_message_that_is_not_a_greeting_is_a_protocol_error()
+    {
+        var server = new FakeQmpServer();
+        Task<QmpClient> connecting = QmpClient.ConnectAsync(server.ClientPipe, FastOptions);
+        await server.SendAsync("""{"return": {}}""");
+        var error = await Assert.ThrowsAsync<QmpProtocolException>(() => connecting);
+        Assert.That(error!.Message, Does.Contain("greeting"));
+    }
+
+    [Test]
+    public async Task A_missing_greeting_times_out()
+    {
+        var server = new FakeQmpServer();
+        var options = FastOptions with { NegotiationTimeout = TimeSpan.FromMilliseconds(200) };
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => QmpClient.ConnectAsync(server.ClientPipe, options));
+        Assert.That(error!.Message, Does.Contain("greeting"));
+        await server.CloseAsync();
+    }
+
+    [Test]
+    public async Task An_error_reply_becomes_a_QmpErrorException_with_class_and_description()
+    {
+        (QmpClient client, FakeQmpServer server) = await ConnectAsync();
+        await using QmpClient _ = client;
+        Task<JsonElement> command = client.ExecuteAsync("no-such-command");
+        JsonElement request = await server.ReadRequestAsync();
+        Assert.That(request.GetProperty("execute").GetString(), Is.EqualTo("no-such-command"));
+        await server.SendAsync($$$"""{"id": {{{request.GetProperty("id").GetRawText()}}}, "error": {"class": "CommandNotFound", "desc": "The command no-such-command has not been found"}}""");
+        var error = await Assert.ThrowsAsync<QmpErrorException>(() => command);
+        Assert.That(error!.ErrorClass, Is.EqualTo("CommandNotFound"));
+        Assert.That(error.Description, Is.EqualTo("The command no-such-command has not been found"));
+        Assert.That(error.Command, Is.EqualTo("no-such-command"));
+    }
+
+    [Test]
+    public async Task Replies_are_matched_by_id_with_several_commands_in_flight_and_events_interleaved()
+    {
+        (QmpClient client, FakeQmpServer server) = await ConnectAsync();
+        await using QmpClient _ = client;
+        Task<QmpEvent> stopped = client.WaitForEventAsync("STOP", TimeSpan.FromSeconds(10));
+        Task<JsonElement> first = client.ExecuteAsync("first", new JsonObject { ["n"] = 1 });
+        Task<JsonElement> second = client.ExecuteAsync("second");
+        JsonElement firstRequest = await server.ReadRequestAsync();
+        JsonElement secondRequest = await server.ReadRequestAsync();
+        Assert.That(firstRequest.GetProperty("arguments").GetProperty("n").GetInt32(), Is.EqualTo(1));
+        Assert.That(firstRequest.GetProperty("id").GetRawText(), Is.Not.EqualTo(secondRequest.GetProperty("id").GetRawText()));
+
+        await server.SendAsync("""{"timestamp": {"seconds": 1700000000, "microseconds": 250000}, "event": "STOP"}""");
+        await server.SendAsync($$"""{"return": "two", "id": {{secondRequest.GetProperty("id").GetRawText()}}}""");
+        await server.SendAsync("""{"timestamp": {"seconds": -1, "microseconds": -1}, "event": "RESUME"}""");
+        await server.SendAsync($$"""{"return": {"value": 1}, "id": {{firstRequest.GetProperty("id").GetRawText()}}}""");
+
+        Assert.That((await second).GetString(), Is.EqualTo("two"));
+        Assert.That((await first).GetProperty("value").GetInt32(), Is.EqualTo(1));
+        QmpEvent stop = await stopped;
+        Assert.That(stop.Timestamp, Is.EqualTo(DateTimeOffset.FromUnixTimeSeconds(1700000000).AddMilliseconds(250)));
+        var events = new List<QmpEvent>();
+        await foreach (QmpEvent e in client.ReadEventsAsync())
+        {
+            events.Add(e);
+            if (events.Count == 2)
+            {
+                break;
+            }
+        }
+        Assert.That(events.Select(e => e.Name), Is.EqualTo(new[] { "STOP", "RESUME" }));
+        Assert.That(events[1].Timestamp, Is.Null, "QEMU sends -1 when it has no clock");
+    }
+
+    [Test]
+    public async Task A_message_split_across_many_reads_is_reassembled()
+    {
+        (QmpClient client, FakeQmpServer server) = await ConnectAsync();
+        await using QmpClient _ = client;
+        Task<string> command = client.HumanMonitorCommandAsync("info version");
+        JsonElement request = await server.ReadRequestAsync();
+        Assert.That(request.GetProperty("arguments").GetProperty("command-line").GetString(), Is.EqualTo("info version"));
+        // One byte per read, so the multi-byte UTF-8 character is split too.
+        await server.SendInPiecesAsync($$"""{"return": "ünïcode 7.2\r\n", "id": {{request.GetProperty("id").GetRawText()}}}""", pieceBytes: 1);
+        Assert.That(await command, Is.EqualTo("ünïcode 7.2\r\n"));
+    }
+
+    [Test]
+    public async Task An_over_long_message_fails_the_connection_with_a_clear_error()
+    {
+        (QmpClient client, FakeQmpServer server) = await ConnectAsync(FastOptions with { MaxMessageBytes = 1024 });
+        await using QmpClient _ = client;
+        Task<JsonElement> command = client.ExecuteAsync("query-something");
+        await server.ReadRequestAsync();
+        await server.SendRawAsync(new byte[4096].Select(_ => (byte)'x').ToArray());
+        var error = await Assert.ThrowsAsync<QmpConnectionClosedException>(() => command);
+        Assert.That(error!.InnerException, Is.TypeOf<QmpProtocolException>());
+        Assert.That(error.Message, Does.Contain("1024 bytes"));
+        await client.Completion;
+        Assert.That(client.CloseReason, Is.TypeOf<QmpProtocolException>());
+        await Assert.ThrowsAsync<QmpConnectionClosedException>(() => client.ExecuteAsync("after-close"));
+    }
+
+    [Test]
+    public async Task A_connection_closing_mid_message_fails_pending_commands_and_event_waits()
+    {
+        (QmpClient client, FakeQmpServer server) = await ConnectAsync();
+        await using QmpClient _ = client;
+        Task<QmpEvent> waiting = client.WaitForEventAsync("SHUTDOWN", TimeSpan.FromSeconds(10));
+        Task<JsonElement> command = client.ExecuteAsync("query-status");
+        JsonElement request = await server.ReadRequestAsync();
+        await server.SendRawAsync(System.Text.Encoding.UTF8.GetBytes($$"""{"return": {"running": tr"""));
+        await server.CloseAsync();
+        var error = await Assert.ThrowsAsync<QmpConnectionClosedException>(() => command);
+        Assert.That(error!.Message, Does.Contain("query-status").And.Contain("middle of a message"));
+        await Assert.ThrowsAsync<QmpConnectionClosedException>(() => waiting);
+        Assert.That(request.GetProperty("execute").GetString(), Is.EqualTo("query-status"));
+    }
+
+    [Test]
+    public async Task A_command_without_reply_times_out_and_its_late_reply_is_dropped()
+    {
+        (QmpClient client, FakeQmpServer server) = await ConnectAsync(FastOptions with { CommandTimeout = TimeSpan.FromMilliseconds(200) });
+        await using QmpClient _ = client;
+        Task<JsonElement> slow = client.ExecuteAsync("slow");
+        JsonElement slowRequest = await server.ReadRequestAsync();
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => slow);
+        Assert.That(error!.Message, Does.Contain("'slow'"));
+
+        await server.SendAsync($$"""{"return": "late", "id": {{slowRequest.GetProperty("id").GetRawText()}}}""");
+        Task<QmpStatusInfo> status = client.QueryStatusAsync();
+        JsonElement statusRequest = await server.ReadRequestAsync();
+        await server.SendAsync($$"""{"return": {"status": "paused", "singlestep": false, "running": false}, "id": {{statusRequest.GetProperty("id").GetRawText()}}}""");
+        QmpStatusInfo info = await status;
+        Assert.That(info.Status, Is.EqualTo("paused"));
+        Assert.That(info.Running, Is.False);
+    }
+
+    [Test]
+    public async Task A_reply_of_the_wrong_shape_is_a_protocol_error_naming_the_command()
+    {
+        (QmpClient client, FakeQmpServer server) = await ConnectAsync();
+        await using QmpClient _ = client;
+        Task<QmpKvmInfo> kvm = client.QueryKvmAsync();
+        JsonElement request = await server.ReadRequestAsync();
+        await server.SendAsync($$"""{"return": {"enabled": "yes"}, "id": {{request.GetProperty("id").GetRawText()}}}""");
+        var error = await Assert.ThrowsAsync<QmpProtocolException>(() => kvm);
+        Assert.That(error!.Message, Does.Contain("query-kvm"));
+    }
+}
