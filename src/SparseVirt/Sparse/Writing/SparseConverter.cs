@@ -231,18 +231,23 @@ public static class SparseConverter
     {
         int blockSize = (int)writer.BlockSize;
         int bufferLength = Math.Max(blockSize, BufferBytes - (BufferBytes % blockSize));
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(bufferLength);
+        byte[] current = ArrayPool<byte>.Shared.Rent(bufferLength);
+        byte[] spare = ArrayPool<byte>.Shared.Rent(bufferLength);
         long done = 0;
         long holes = 0;
+
+        // The next piece is read while the current one is classified and written: reading and writing overlap.
+        Task<RawPiece> pending = ReadAheadAsync(source, current, bufferLength, useAsync, cancellationToken);
         try
         {
             while (true)
             {
-                RawPiece piece = await source.ReadAsync(buffer.AsMemory(0, bufferLength), useAsync, cancellationToken).ConfigureAwait(false);
+                RawPiece piece = await pending.ConfigureAwait(false);
                 if (piece.Length == 0)
                 {
                     break;
                 }
+                pending = ReadAheadAsync(source, spare, bufferLength, useAsync, cancellationToken);
                 if (piece.IsHole)
                 {
                     await writer.AddZerosAsync((piece.Length + blockSize - 1) / blockSize).ConfigureAwait(false);
@@ -252,19 +257,33 @@ public static class SparseConverter
                 {
                     int length = (int)piece.Length;
                     int padded = length % blockSize == 0 ? length : length + (blockSize - (length % blockSize));
-                    buffer.AsSpan(length, padded - length).Clear();
-                    await AddBlocksAsync(buffer.AsMemory(0, padded), writer).ConfigureAwait(false);
+                    current.AsSpan(length, padded - length).Clear();
+                    await AddBlocksAsync(current.AsMemory(0, padded), writer).ConfigureAwait(false);
                 }
                 done += piece.Length;
                 progress?.Report(done);
+                (current, spare) = (spare, current);
             }
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            // A read still running owns a buffer: let it end before the buffers go back to the pool.
+            try
+            {
+                await pending.ConfigureAwait(false);
+            }
+            catch (Exception) when (!pending.IsCompletedSuccessfully)
+            {
+                // Its failure is not the one being reported (or the loop already observed it).
+            }
+            ArrayPool<byte>.Shared.Return(current);
+            ArrayPool<byte>.Shared.Return(spare);
         }
         return holes;
     }
+
+    private static Task<RawPiece> ReadAheadAsync(RawSource source, byte[] buffer, int length, bool useAsync, CancellationToken cancellationToken) =>
+        Task.Run(() => source.ReadAsync(buffer.AsMemory(0, length), useAsync, cancellationToken).AsTask(), cancellationToken);
 
     /// <summary>Adds whole blocks to <paramref name="writer"/>, classified into runs of one fill value or of data.</summary>
     internal static async ValueTask AddBlocksAsync(ReadOnlyMemory<byte> blocks, SparseChunkWriter writer)
