@@ -122,6 +122,8 @@ public static class SparseSplitter
             int parallelism = Math.Clamp(Environment.ProcessorCount, 1, MaxParallelPieces);
             async ValueTask WriteOneAsync(int index, bool asynchronous, CancellationToken token)
             {
+                // The piece's length is known: reserving its storage first makes the copy cheaper (best effort).
+                FileSpace.TryReserve(outputs[index].Handle, 0, pieces[index].Length);
                 var output = new FileSparseOutput(outputs[index].Handle);
                 await WritePieceCoreAsync(image, pieces[index], output, null, asynchronous, token).ConfigureAwait(false);
                 lock (gate)
