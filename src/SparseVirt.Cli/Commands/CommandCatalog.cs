@@ -5,16 +5,43 @@ namespace SparseVirt.Cli.Commands;
 /// <summary>The verbs of the tool, in the order <c>--help</c> lists them. Each verb lives in its own file.</summary>
 internal static class CommandCatalog
 {
+    /// <summary>Examples shown at the end of each verb's <c>--help</c>; kept together so they read as one guide.</summary>
+    private static readonly Dictionary<string, string[]> s_examples = new()
+    {
+        ["info"] = ["sparsevirt info system.img", "sparsevirt info system.img --json > system.json"],
+        ["unsparse"] = ["sparsevirt unsparse system.img system.raw", "sparsevirt unsparse super.img.0 super.img.1 super.raw", "zcat vendor.img.gz | sparsevirt unsparse - vendor.raw", "sparsevirt unsparse --verify system.img system.raw"],
+        ["sparse"] = ["sparsevirt sparse system.raw system.img", "sparsevirt sparse disk.raw disk.simg --block-size 65536 --crc", "sparsevirt sparse system.raw system.img --zero-fill   # zero blocks as FILL, like img2simg"],
+        ["split"] = ["sparsevirt split super.img super.img.part 256M   # super.img.part.0, .1 ...", "sparsevirt split system.raw system.part 268435456"],
+        ["append"] = ["sparsevirt append userdata.img extra.raw"],
+        ["verify"] = ["sparsevirt verify system.img", "sparsevirt verify system.img --json"],
+        ["check"] = ["sparsevirt check", "sparsevirt check --json > kvm-report.json", "sparsevirt check && echo 'KVM is ready'"],
+        ["run"] = ["sparsevirt run docs/samples/hello.simg", "sparsevirt run system.img vendor.img --memory 2G --cpus 4 --accel kvm", "sparsevirt run disk.raw --kernel bzImage --append \"console=ttyS0\" --forward 5555:5555", "sparsevirt run disk.simg --serial console.log --timeout 60"],
+    };
+
     public static IEnumerable<Command> Create(CliConsole console)
     {
         ArgumentNullException.ThrowIfNull(console);
-        yield return UnsparseCommand.Create(console);
-        yield return SparseCommand.Create(console);
-        yield return SplitCommand.Create(console);
-        yield return AppendCommand.Create(console);
-        yield return InfoCommand.Create(console);
-        yield return VerifyCommand.Create(console);
-        yield return CheckCommand.Create(console);
-        yield return RunCommand.Create(console);
+        Command[] verbs =
+        [
+            InfoCommand.Create(console),
+            UnsparseCommand.Create(console),
+            SparseCommand.Create(console),
+            SplitCommand.Create(console),
+            AppendCommand.Create(console),
+            VerifyCommand.Create(console),
+            CheckCommand.Create(console),
+            RunCommand.Create(console),
+        ];
+        foreach (Command verb in verbs)
+        {
+            if (s_examples.TryGetValue(verb.Name, out string[]? examples))
+            {
+                verb.Description = verb.Description?.TrimEnd() + "\n\nExamples:\n" + string.Concat(examples.Select(e => "  " + e + "\n"));
+            }
+            yield return verb;
+        }
     }
+
+    /// <summary>The names of the verbs that have examples (all of them); tests check each one's help.</summary>
+    internal static IReadOnlyCollection<string> VerbsWithExamples => s_examples.Keys;
 }

@@ -52,11 +52,6 @@ internal static class RunCommand
             Boot disks in QEMU. Android sparse images are accepted as they are: each is expanded once into a cache and
             attached as a snapshot (the guest's writes are discarded). The exit code is 0 when the guest powered off by
             itself, 1 when QEMU failed, and 130 when stopped with Ctrl+C.
-
-            Examples:
-              sparsevirt run docs/samples/hello.simg
-              sparsevirt run system.img vendor.img --memory 2G --cpus 4 --accel kvm
-              sparsevirt run disk.raw --kernel bzImage --append "console=ttyS0" --forward 5555:5555
             """)
         {
             disks, memory, cpus, kernel, initrd, append, accel, serial, forward, machine, timeout, stopTimeout, cache, qemu, allowNoQemu,
