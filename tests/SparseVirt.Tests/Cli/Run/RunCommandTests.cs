@@ -86,9 +86,9 @@ public class RunCommandTests
         using var folder = new TempDirectory();
         string disk = folder.Combine("stubborn.raw");
         BootSectorGuest.WriteDisk(disk, GuestLine, BootSectorGuestEnding.HaltForever);
-        using var interrupt = new CancellationTokenSource(TimeSpan.FromSeconds(3));
 
-        CliResult result = await CliHarness.RunUntilCanceledAsync(interrupt.Token, "run", disk, "--memory", "32M", "--accel", "tcg", "--stop-timeout", "1");
+        // Ctrl+C once the guest has printed its line, so the guest is known to be running (no guess at boot time).
+        CliResult result = await CliHarness.RunUntilOutputAsync(GuestLine, TimeSpan.FromSeconds(60), "run", disk, "--memory", "32M", "--accel", "tcg", "--stop-timeout", "1");
 
         Assert.Multiple(() =>
         {
