@@ -115,6 +115,28 @@ public class RunCommandTests
         });
     }
 
+    [TestCase("--cpus", "0", "--cpus 0")]
+    [TestCase("--cpus", "-2", "--cpus -2")]
+    [TestCase("--timeout", "0", "--timeout 0")]
+    [TestCase("--timeout", "-1", "--timeout -1")]
+    [TestCase("--timeout", "1e12", "--timeout 1000000000000")]
+    [TestCase("--stop-timeout", "-1", "--stop-timeout -1")]
+    [TestCase("--stop-timeout", "NaN", "--stop-timeout NaN")]
+    public async Task AnOutOfRangeNumberIsAUsageErrorNamingTheOption(string option, string value, string expected)
+    {
+        using var folder = new TempDirectory();
+        string disk = folder.Combine("disk.raw");
+        File.WriteAllBytes(disk, new byte[4096]);
+
+        CliResult result = await CliHarness.RunAsync("run", disk, option, value, "--qemu", "/nonexistent/qemu-must-not-be-started");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ExitCode, Is.EqualTo(2), result.Error);
+            Assert.That(result.Error, Does.Contain(expected));
+        });
+    }
+
     private static string WriteSparseGuest(TempDirectory folder, string name)
     {
         byte[] sector = BootSectorGuest.BuildBootSector(GuestLine, BootSectorGuestEnding.PowerOff);
