@@ -252,8 +252,8 @@ public sealed class QemuMachine : IAsyncDisposable
         _process.StandardInput.Close();
         Process process = _process;
         _outputDrained = Task.WhenAll(
-            DrainAsync(process.StandardOutput, line => { QemuLog.StandardOutput(_logger, ProcessId, line); _standardOutput.Add(line); }),
-            DrainAsync(process.StandardError, line => { QemuLog.StandardError(_logger, ProcessId, line); _standardError.Add(line); }));
+            OutputLineReader.DrainAsync(process.StandardOutput, line => { QemuLog.StandardOutput(_logger, ProcessId, line); _standardOutput.Add(line); }),
+            OutputLineReader.DrainAsync(process.StandardError, line => { QemuLog.StandardError(_logger, ProcessId, line); _standardError.Add(line); }));
         _exited = WaitForProcessExitAsync(process);
     }
 
@@ -263,25 +263,6 @@ public sealed class QemuMachine : IAsyncDisposable
         int exitCode = process.ExitCode;
         QemuLog.Exited(_logger, ProcessId, exitCode);
         return exitCode;
-    }
-
-    /// <summary>Reads a pipe to its end, line by line, so QEMU never blocks on a full pipe.</summary>
-    private static async Task DrainAsync(StreamReader reader, Action<string> onLine)
-    {
-        try
-        {
-            while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
-            {
-                onLine(line);
-            }
-        }
-        catch (IOException)
-        {
-            // The pipe broke because the process is gone; nothing more to read.
-        }
-        catch (ObjectDisposedException)
-        {
-        }
     }
 
     /// <summary>Awaits a start-up step, unless QEMU exits first: then the caller learns why instead of waiting for a timeout.</summary>
