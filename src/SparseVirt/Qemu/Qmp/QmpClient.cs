@@ -355,7 +355,9 @@ public sealed class QmpClient : IAsyncDisposable
         catch (OperationCanceledException) when (_lifetimeToken.IsCancellationRequested)
         {
         }
-        catch (Exception e) when (e is QmpProtocolException or IOException or ObjectDisposedException or InvalidOperationException)
+#pragma warning disable CA1031 // Whatever ends the loop must end the connection too, or every caller would wait for its timeout.
+        catch (Exception e)
+#pragma warning restore CA1031
         {
             reason = e;
         }
