@@ -271,10 +271,29 @@ public sealed class QemuMachine : IAsyncDisposable
         Task finished = await Task.WhenAny(step, _exited).ConfigureAwait(false);
         if (finished != step)
         {
-            _ = step.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            // The step may still succeed (an accepted socket, a negotiated client) with nobody left to own the result.
+            _ = step.ContinueWith(static t => ReleaseAbandoned(t), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             throw await StartFailureAsync($"QEMU exited during start-up with exit code {await _exited.ConfigureAwait(false)}.", null).ConfigureAwait(false);
         }
         return await step.ConfigureAwait(false);
+    }
+
+    private static void ReleaseAbandoned<T>(Task<T> step)
+    {
+        if (!step.IsCompletedSuccessfully)
+        {
+            _ = step.Exception; // observed, so it is not reported as unobserved
+            return;
+        }
+        switch (step.Result)
+        {
+            case IAsyncDisposable asyncDisposable:
+                _ = asyncDisposable.DisposeAsync().AsTask().ContinueWith(static d => _ = d.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                break;
+            case IDisposable disposable:
+                disposable.Dispose();
+                break;
+        }
     }
 
     private async Task<QemuStartException> StartFailureAsync(string reason, Exception? innerException)
