@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using SparseVirt.Cli;
 
 using var cancellation = new CancellationTokenSource();
@@ -10,4 +11,13 @@ Console.CancelKeyPress += (_, e) =>
         cancellation.Cancel();
     }
 };
+// SIGTERM (a supervisor or CI timeout) gets the same clean stop, so 'run' does not leave QEMU behind.
+using var termination = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+{
+    if (!cancellation.IsCancellationRequested)
+    {
+        context.Cancel = true;
+        cancellation.Cancel();
+    }
+});
 return await SparsevirtApp.RunAsync(args, CliConsole.System, cancellation.Token);

@@ -26,7 +26,15 @@ public static class SparsevirtApp
             return ExitCodes.Usage;
         }
 
-        var invocation = new InvocationConfiguration { Output = console.Out, Error = console.Error };
+        var invocation = new InvocationConfiguration
+        {
+            Output = console.Out,
+            Error = console.Error,
+            // The caller's token carries Ctrl+C (see Program). System.CommandLine's own handler would instead return 130
+            // two seconds after the signal, ending the process while 'run' is still powering the guest off and leaving
+            // QEMU running without its owner.
+            ProcessTerminationTimeout = null,
+        };
         return await parseResult.InvokeAsync(invocation, cancellationToken).ConfigureAwait(false);
     }
 

@@ -62,7 +62,7 @@ internal static class RunCommand
             var request = new RunRequest(
                 context.GetValue(disks),
                 ParseMemory(context.GetValue(memory)),
-                context.GetValue(cpus),
+                ParseCpus(context.GetValue(cpus)),
                 context.GetValue(kernel),
                 context.GetValue(initrd),
                 context.GetValue(append),
@@ -70,8 +70,8 @@ internal static class RunCommand
                 context.GetValue(serial),
                 (context.GetValue(forward) ?? []).Select(ParseForward).ToArray(),
                 context.GetValue(machine),
-                context.GetValue(timeout) is double seconds ? TimeSpan.FromSeconds(seconds) : null,
-                TimeSpan.FromSeconds(context.GetValue(stopTimeout)),
+                context.GetValue(timeout) is double seconds ? ParseSeconds("--timeout", seconds, allowZero: false) : null,
+                ParseSeconds("--stop-timeout", context.GetValue(stopTimeout), allowZero: true),
                 context.GetValue(cache) ?? SparseDiskCache.DefaultFolder(),
                 context.GetValue(qemu),
                 context.GetValue(allowNoQemu));
@@ -261,6 +261,20 @@ internal static class RunCommand
             throw new UsageException($"--memory '{text}' is not a size like 512M or 2G.");
         }
         return new QemuMemorySize(checked(amount * multiplier));
+    }
+
+    internal static int ParseCpus(int cpus) =>
+        cpus >= 1 ? cpus : throw new UsageException($"--cpus {cpus.ToString(CultureInfo.InvariantCulture)} is not a number of virtual CPUs (1 or more).");
+
+    /// <summary>A number of seconds a timer can hold (up to int.MaxValue milliseconds, about 24 days).</summary>
+    internal static TimeSpan ParseSeconds(string option, double seconds, bool allowZero)
+    {
+        const double MaxSeconds = int.MaxValue / 1000.0;
+        if (!double.IsFinite(seconds) || seconds < 0 || (seconds == 0 && !allowZero) || seconds > MaxSeconds)
+        {
+            throw new UsageException($"{option} {seconds.ToString(CultureInfo.InvariantCulture)} is not a number of seconds from {(allowZero ? "0" : "more than 0")} to {MaxSeconds.ToString("0", CultureInfo.InvariantCulture)}.");
+        }
+        return TimeSpan.FromSeconds(seconds);
     }
 
     internal static QemuPortForward ParseForward(string text)

@@ -10,6 +10,7 @@ namespace SparseVirt.Cli.Infrastructure;
 internal sealed class TerminalProgressBar : IProgress<long>, IDisposable
 {
     private const int BarWidth = 24;
+    private const double MaxEtaSeconds = 99 * 3600;
     private static readonly long s_redrawInterval = Stopwatch.Frequency / 10;
 
     private readonly TextWriter _error;
@@ -83,7 +84,9 @@ internal sealed class TerminalProgressBar : IProgress<long>, IDisposable
         double fraction = total > 0 ? Math.Clamp((double)done / total, 0, 1) : 1;
         int filled = (int)Math.Round(fraction * BarWidth);
         double rate = elapsed.TotalSeconds > 0 ? done / elapsed.TotalSeconds : 0;
-        string left = rate > 0 && done < total ? FormatDuration(TimeSpan.FromSeconds((total - done) / rate)) : "--:--";
+        // A first report of a few bytes gives an absurd estimate; past 99 hours (or TimeSpan's range) it says so instead.
+        double secondsLeft = rate > 0 && done < total ? (total - done) / rate : double.NaN;
+        string left = double.IsNaN(secondsLeft) ? "--:--" : secondsLeft < MaxEtaSeconds ? FormatDuration(TimeSpan.FromSeconds(secondsLeft)) : ">99h";
         return string.Create(CultureInfo.InvariantCulture,
             $"{label} [{new string('#', filled)}{new string('.', BarWidth - filled)}] {fraction * 100,3:0}% {FormatBytes(done)}/{FormatBytes(total)} {FormatBytes((long)rate)}/s {(done >= total ? "done " + FormatDuration(elapsed) : "ETA " + left)}");
     }
@@ -105,7 +108,7 @@ internal sealed class TerminalProgressBar : IProgress<long>, IDisposable
 
     private static string FormatDuration(TimeSpan duration) =>
         duration.TotalHours >= 1
-            ? duration.ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture)
+            ? string.Create(CultureInfo.InvariantCulture, $"{(int)duration.TotalHours}:{duration.Minutes:00}:{duration.Seconds:00}")
             : duration.ToString(@"m\:ss", CultureInfo.InvariantCulture);
 
     private void Draw(long now)

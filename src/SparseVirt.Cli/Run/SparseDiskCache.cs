@@ -80,10 +80,16 @@ internal sealed class SparseDiskCache
                 // FileShare.None takes an exclusive advisory lock on Unix: a second opener fails until the first closes.
                 return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
             }
-            catch (IOException) when (File.Exists(lockPath))
+            catch (IOException e) when (IsHeldByAnotherOpener(e))
             {
                 await Task.Delay(s_lockPollInterval, cancellationToken).ConfigureAwait(false);
             }
         }
     }
+
+    // A held lock is EWOULDBLOCK from flock on Unix (.NET puts the errno in HResult) and a sharing violation on Windows.
+    // Any other I/O error (read-only or full file system, ...) is real: retrying it would wait forever.
+    private static bool IsHeldByAnotherOpener(IOException e) => e.HResult == (OperatingSystem.IsWindows()
+        ? unchecked((int)0x80070020) // HRESULT_FROM_WIN32(ERROR_SHARING_VIOLATION)
+        : OperatingSystem.IsLinux() ? 11 : 35); // EAGAIN (== EWOULDBLOCK) on Linux; on macOS and the BSDs
 }

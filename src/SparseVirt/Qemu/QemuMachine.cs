@@ -252,8 +252,8 @@ public sealed class QemuMachine : IAsyncDisposable
         _process.StandardInput.Close();
         Process process = _process;
         _outputDrained = Task.WhenAll(
-            DrainAsync(process.StandardOutput, line => { QemuLog.StandardOutput(_logger, ProcessId, line); _standardOutput.Add(line); }),
-            DrainAsync(process.StandardError, line => { QemuLog.StandardError(_logger, ProcessId, line); _standardError.Add(line); }));
+            OutputLineReader.DrainAsync(process.StandardOutput, line => { QemuLog.StandardOutput(_logger, ProcessId, line); _standardOutput.Add(line); }),
+            OutputLineReader.DrainAsync(process.StandardError, line => { QemuLog.StandardError(_logger, ProcessId, line); _standardError.Add(line); }));
         _exited = WaitForProcessExitAsync(process);
     }
 
@@ -265,35 +265,35 @@ public sealed class QemuMachine : IAsyncDisposable
         return exitCode;
     }
 
-    /// <summary>Reads a pipe to its end, line by line, so QEMU never blocks on a full pipe.</summary>
-    private static async Task DrainAsync(StreamReader reader, Action<string> onLine)
-    {
-        try
-        {
-            while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
-            {
-                onLine(line);
-            }
-        }
-        catch (IOException)
-        {
-            // The pipe broke because the process is gone; nothing more to read.
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-    }
-
     /// <summary>Awaits a start-up step, unless QEMU exits first: then the caller learns why instead of waiting for a timeout.</summary>
     private async Task<T> UntilExitAsync<T>(Task<T> step)
     {
         Task finished = await Task.WhenAny(step, _exited).ConfigureAwait(false);
         if (finished != step)
         {
-            _ = step.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            // The step may still succeed (an accepted socket, a negotiated client) with nobody left to own the result.
+            _ = step.ContinueWith(static t => ReleaseAbandoned(t), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             throw await StartFailureAsync($"QEMU exited during start-up with exit code {await _exited.ConfigureAwait(false)}.", null).ConfigureAwait(false);
         }
         return await step.ConfigureAwait(false);
+    }
+
+    private static void ReleaseAbandoned<T>(Task<T> step)
+    {
+        if (!step.IsCompletedSuccessfully)
+        {
+            _ = step.Exception; // observed, so it is not reported as unobserved
+            return;
+        }
+        switch (step.Result)
+        {
+            case IAsyncDisposable asyncDisposable:
+                _ = asyncDisposable.DisposeAsync().AsTask().ContinueWith(static d => _ = d.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                break;
+            case IDisposable disposable:
+                disposable.Dispose();
+                break;
+        }
     }
 
     private async Task<QemuStartException> StartFailureAsync(string reason, Exception? innerException)

@@ -10,16 +10,71 @@ internal static class CliHarness
     public static async Task<CliResult> RunWithInputAsync(Func<Stream>? standardInput, params string[] args) =>
         await RunCoreAsync(standardInput, args, CancellationToken.None).ConfigureAwait(false);
 
-    /// <summary>Runs the tool with a token that stands for Ctrl+C.</summary>
-    public static async Task<CliResult> RunUntilCanceledAsync(CancellationToken interrupt, params string[] args) =>
-        await RunCoreAsync(null, args, interrupt).ConfigureAwait(false);
-
-    private static async Task<CliResult> RunCoreAsync(Func<Stream>? standardInput, string[] args, CancellationToken interrupt)
+    /// <summary>
+    /// Runs the tool and presses Ctrl+C (cancels its token) as soon as its output contains <paramref name="trigger"/>,
+    /// or after <paramref name="limit"/> when it never does (the caller's assertions on the output then fail).
+    /// </summary>
+    public static async Task<CliResult> RunUntilOutputAsync(string trigger, TimeSpan limit, params string[] args)
     {
-        using var output = new StringWriter();
+        using var interrupt = new CancellationTokenSource(limit);
+        using var output = new CancelOnTextWriter(trigger, interrupt);
+        return await RunCoreAsync(null, args, interrupt.Token, output).ConfigureAwait(false);
+    }
+
+    private static async Task<CliResult> RunCoreAsync(Func<Stream>? standardInput, string[] args, CancellationToken interrupt, StringWriter? capture = null)
+    {
+        using StringWriter output = capture ?? new StringWriter();
         using var error = new StringWriter();
         int exitCode = await SparsevirtApp.RunAsync(args, CliConsole.ForStrings(output, error, standardInput), interrupt).ConfigureAwait(false);
         return new CliResult(exitCode, output.ToString(), error.ToString());
+    }
+}
+
+/// <summary>Captures text and cancels <paramref name="source"/> once the text contains <paramref name="trigger"/>.</summary>
+internal sealed class CancelOnTextWriter(string trigger, CancellationTokenSource source) : StringWriter
+{
+    public override void Write(char value)
+    {
+        base.Write(value);
+        Check();
+    }
+
+    public override void Write(string? value)
+    {
+        base.Write(value);
+        Check();
+    }
+
+    public override void Write(char[] buffer, int index, int count)
+    {
+        base.Write(buffer, index, count);
+        Check();
+    }
+
+    public override void Write(ReadOnlySpan<char> buffer)
+    {
+        base.Write(buffer);
+        Check();
+    }
+
+    public override void WriteLine(string? value)
+    {
+        base.WriteLine(value);
+        Check();
+    }
+
+    public override void WriteLine(ReadOnlySpan<char> buffer)
+    {
+        base.WriteLine(buffer);
+        Check();
+    }
+
+    private void Check()
+    {
+        if (!source.IsCancellationRequested && GetStringBuilder().ToString().Contains(trigger, StringComparison.Ordinal))
+        {
+            source.Cancel();
+        }
     }
 }
 

@@ -28,6 +28,23 @@ public class TerminalProgressBarTests
     }
 
     [Test]
+    public void AnEstimateBeyondNinetyNineHoursSaysSoInsteadOfThrowing()
+    {
+        // One byte in ten seconds of a 1 TiB image: about 350,000 years left, beyond TimeSpan's range.
+        string line = TerminalProgressBar.Render("Expanding", 1, 1L << 40, TimeSpan.FromSeconds(10));
+
+        Assert.That(line, Does.Contain("ETA >99h"));
+    }
+
+    [Test]
+    public void DurationsOfADayOrMoreKeepTheirDays()
+    {
+        string line = TerminalProgressBar.Render("Expanding", 1000, 1000, TimeSpan.FromHours(30) + TimeSpan.FromSeconds(5));
+
+        Assert.That(line, Does.Contain("done 30:00:05"));
+    }
+
+    [Test]
     public void DrawsNothingWhenStandardErrorIsNotATerminal()
     {
         using var output = new StringWriter();

@@ -191,4 +191,22 @@ public sealed class QmpClientProtocolTests
         var error = await Assert.ThrowsAsync<QmpProtocolException>(() => kvm);
         Assert.That(error!.Message, Does.Contain("query-kvm"));
     }
+    [Test]
+    public async Task An_event_with_an_out_of_range_timestamp_is_delivered_without_one_and_the_connection_stays_usable()
+    {
+        (QmpClient client, FakeQmpServer server) = await ConnectAsync();
+        await using QmpClient _ = client;
+        Task<QmpEvent> huge = client.WaitForEventAsync("HUGE", TimeSpan.FromSeconds(10));
+        Task<QmpEvent> badMicroseconds = client.WaitForEventAsync("BAD_MICROSECONDS", TimeSpan.FromSeconds(10));
+        await server.SendAsync("""{"event": "HUGE", "timestamp": {"seconds": 9223372036854775807, "microseconds": 0}}""");
+        await server.SendAsync("""{"event": "BAD_MICROSECONDS", "timestamp": {"seconds": 1700000000, "microseconds": 9223372036854775807}}""");
+        Assert.That((await huge).Timestamp, Is.Null);
+        Assert.That((await badMicroseconds).Timestamp, Is.Null);
+
+        Task<QmpStatusInfo> status = client.QueryStatusAsync();
+        JsonElement request = await server.ReadRequestAsync();
+        await server.SendAsync($$"""{"return": {"status": "running", "running": true}, "id": {{request.GetProperty("id").GetRawText()}}}""");
+        Assert.That((await status).Running, Is.True);
+        Assert.That(client.CloseReason, Is.Null);
+    }
 }

@@ -30,15 +30,14 @@ internal static class BoundedText
     /// <summary>The file's first line, trimmed, or null when it is missing or unreadable.</summary>
     public static string? ReadLineOrNull(string path)
     {
-        try
-        {
-            using var reader = new StreamReader(path);
-            return reader.ReadLine()?.Trim();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        // Bounded like the rest: a path pointing at something endless without a line feed (/dev/zero) must not hang the check.
+        const int MaxLineChars = 4096;
+        if (ReadOrNull(path, MaxLineChars) is not { } text)
         {
             return null;
         }
+        int end = text.IndexOf('\n', StringComparison.Ordinal);
+        return (end < 0 ? text : text[..end]).Trim();
     }
 
     /// <summary>Lines of the file, lazily, stopping after <see cref="MaxFileChars"/>; empty when unreadable.</summary>

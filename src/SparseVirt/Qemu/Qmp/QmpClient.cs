@@ -355,7 +355,9 @@ public sealed class QmpClient : IAsyncDisposable
         catch (OperationCanceledException) when (_lifetimeToken.IsCancellationRequested)
         {
         }
-        catch (Exception e) when (e is QmpProtocolException or IOException or ObjectDisposedException or InvalidOperationException)
+#pragma warning disable CA1031 // Whatever ends the loop must end the connection too, or every caller would wait for its timeout.
+        catch (Exception e)
+#pragma warning restore CA1031
         {
             reason = e;
         }
@@ -432,13 +434,16 @@ public sealed class QmpClient : IAsyncDisposable
 
     private static DateTimeOffset? ParseTimestamp(JsonElement root)
     {
+        // The last whole second DateTimeOffset can represent (9999-12-31T23:59:59Z) less one, so adding microseconds stays in range.
+        const long MaxUnixSeconds = 253_402_300_798;
         if (root.TryGetProperty("timestamp", out JsonElement timestamp)
             && timestamp.ValueKind == JsonValueKind.Object
             && timestamp.TryGetProperty("seconds", out JsonElement seconds) && seconds.TryGetInt64(out long s)
             && timestamp.TryGetProperty("microseconds", out JsonElement microseconds) && microseconds.TryGetInt64(out long us)
-            && s >= 0 && us >= 0)
+            && s >= 0 && s <= MaxUnixSeconds && us is >= 0 and < 1_000_000)
         {
-            // QEMU sends -1 for both when it could not read the host clock.
+            // QEMU sends -1 for both when it could not read the host clock; values DateTimeOffset cannot hold are
+            // treated the same way, so a wild timestamp cannot throw out of the read loop.
             return DateTimeOffset.FromUnixTimeSeconds(s).AddTicks(us * TimeSpan.TicksPerMicrosecond);
         }
         return null;

@@ -86,9 +86,9 @@ public class RunCommandTests
         using var folder = new TempDirectory();
         string disk = folder.Combine("stubborn.raw");
         BootSectorGuest.WriteDisk(disk, GuestLine, BootSectorGuestEnding.HaltForever);
-        using var interrupt = new CancellationTokenSource(TimeSpan.FromSeconds(3));
 
-        CliResult result = await CliHarness.RunUntilCanceledAsync(interrupt.Token, "run", disk, "--memory", "32M", "--accel", "tcg", "--stop-timeout", "1");
+        // Ctrl+C once the guest has printed its line, so the guest is known to be running (no guess at boot time).
+        CliResult result = await CliHarness.RunUntilOutputAsync(GuestLine, TimeSpan.FromSeconds(60), "run", disk, "--memory", "32M", "--accel", "tcg", "--stop-timeout", "1");
 
         Assert.Multiple(() =>
         {
@@ -112,6 +112,28 @@ public class RunCommandTests
         {
             Assert.That(result.ExitCode, Is.EqualTo(2));
             Assert.That(result.Error, Does.Contain("--forward '80'"));
+        });
+    }
+
+    [TestCase("--cpus", "0", "--cpus 0")]
+    [TestCase("--cpus", "-2", "--cpus -2")]
+    [TestCase("--timeout", "0", "--timeout 0")]
+    [TestCase("--timeout", "-1", "--timeout -1")]
+    [TestCase("--timeout", "1e12", "--timeout 1000000000000")]
+    [TestCase("--stop-timeout", "-1", "--stop-timeout -1")]
+    [TestCase("--stop-timeout", "NaN", "--stop-timeout NaN")]
+    public async Task AnOutOfRangeNumberIsAUsageErrorNamingTheOption(string option, string value, string expected)
+    {
+        using var folder = new TempDirectory();
+        string disk = folder.Combine("disk.raw");
+        File.WriteAllBytes(disk, new byte[4096]);
+
+        CliResult result = await CliHarness.RunAsync("run", disk, option, value, "--qemu", "/nonexistent/qemu-must-not-be-started");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ExitCode, Is.EqualTo(2), result.Error);
+            Assert.That(result.Error, Does.Contain(expected));
         });
     }
 

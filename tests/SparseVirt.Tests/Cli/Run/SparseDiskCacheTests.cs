@@ -59,4 +59,38 @@ public class SparseDiskCacheTests
             Assert.That(File.ReadAllText(changed.RawPath), Is.EqualTo("two, longer"));
         });
     }
+    [Test]
+    public async Task ARunWaitsWhileAnotherHoldsTheEntrysLockThenReusesItsResult()
+    {
+        using var folder = new TempDirectory();
+        string sparse = folder.Combine("disk.simg");
+        await File.WriteAllTextAsync(sparse, "held");
+        string cacheFolder = folder.Combine("cache");
+        Directory.CreateDirectory(cacheFolder);
+        string entry = Path.Combine(cacheFolder, SparseDiskCache.EntryName(new FileInfo(sparse)));
+        int expansions = 0;
+        var cache = new SparseDiskCache(cacheFolder, (source, destination, token) =>
+        {
+            Interlocked.Increment(ref expansions);
+            File.Copy(source, destination);
+            return Task.CompletedTask;
+        });
+
+        Task<(string RawPath, bool Reused)> waiting;
+        using (new FileStream(entry + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        {
+            // The lock is taken synchronously or not at all, so while it is held here the run cannot have finished.
+            waiting = cache.GetOrExpandAsync(sparse, default);
+            Assert.That(waiting.IsCompleted, Is.False, waiting.Exception?.ToString());
+            await File.WriteAllTextAsync(entry, "expanded by the other run");
+        }
+        (string rawPath, bool reused) = await waiting;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(reused, Is.True);
+            Assert.That(rawPath, Is.EqualTo(entry));
+            Assert.That(expansions, Is.Zero);
+        });
+    }
 }
