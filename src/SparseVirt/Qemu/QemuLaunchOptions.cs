@@ -27,6 +27,13 @@ public sealed record QemuLaunchOptions
     /// <summary>How much captured serial console text is kept, in characters (1 Mi unless set).</summary>
     public int SerialRetainedChars { get; init; } = 1024 * 1024;
 
+    /// <summary>
+    /// Start QEMU in a session of its own (through <c>setsid(1)</c> where it is installed; true unless set). A Ctrl+C
+    /// typed at a terminal then reaches only this process, which can stop the guest gracefully; in this process's
+    /// group QEMU would get the terminal's SIGINT too and quit at once, without the guest's power-off.
+    /// </summary>
+    public bool OwnSession { get; init; } = true;
+
     /// <summary>The QMP client's limits; its logger defaults to <see cref="Logger"/>.</summary>
     public QmpClientOptions Qmp { get; init; } = QmpClientOptions.Default;
 }

@@ -227,13 +227,20 @@ public sealed class QemuMachine : IAsyncDisposable
 
     private void StartProcess()
     {
-        var startInfo = new ProcessStartInfo(BinaryPath)
+        // setsid(1) calls setsid() and execs QEMU in the same process (a child is never a group leader), so the pid
+        // below is QEMU's own.
+        string? setsid = _options.OwnSession ? FindSetsid() : null;
+        var startInfo = new ProcessStartInfo(setsid ?? BinaryPath)
         {
             UseShellExecute = false,
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        if (setsid is not null)
+        {
+            startInfo.ArgumentList.Add(BinaryPath);
+        }
         foreach (string argument in Arguments)
         {
             startInfo.ArgumentList.Add(argument);
@@ -256,6 +263,9 @@ public sealed class QemuMachine : IAsyncDisposable
             OutputLineReader.DrainAsync(process.StandardError, line => { QemuLog.StandardError(_logger, ProcessId, line); _standardError.Add(line); }));
         _exited = WaitForProcessExitAsync(process);
     }
+
+    private static string? FindSetsid() =>
+        OperatingSystem.IsWindows() ? null : Array.Find(["/usr/bin/setsid", "/bin/setsid"], File.Exists);
 
     private async Task<int> WaitForProcessExitAsync(Process process)
     {
