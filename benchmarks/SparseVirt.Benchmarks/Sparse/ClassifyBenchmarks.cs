@@ -11,6 +11,7 @@ namespace SparseVirt.Benchmarks.Sparse;
 /// </summary>
 [MemoryDiagnoser]
 [Config(typeof(ThroughputConfig))]
+[BytesPerOperation(Bytes)]
 public class ClassifyBenchmarks
 {
     public const int Bytes = 64 * 1024 * 1024;

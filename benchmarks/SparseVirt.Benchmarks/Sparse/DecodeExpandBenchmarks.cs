@@ -1,9 +1,5 @@
 using System.IO.Pipelines;
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Columns;
-using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Reports;
-using BenchmarkDotNet.Running;
 using SparseVirt.Sparse;
 using SparseVirt.Sparse.Decoding;
 
@@ -12,6 +8,7 @@ namespace SparseVirt.Benchmarks.Sparse;
 /// <summary>Expansion throughput of RAW data: file to file (copy_file_range), and through the pipeline decoder from memory.</summary>
 [MemoryDiagnoser]
 [Config(typeof(ThroughputConfig))]
+[BytesPerOperation(RawBytes)]
 public class DecodeExpandBenchmarks
 {
     /// <summary>The expanded bytes each benchmark produces.</summary>
@@ -45,43 +42,5 @@ public class DecodeExpandBenchmarks
         PipeReader reader = PipeReader.Create(new MemoryStream(_image, writable: false), SparsePipeDecoder.ReaderOptions(leaveOpen: false));
         await SparsePipeDecoder.ExpandAsync(reader, Stream.Null);
         await reader.CompleteAsync();
-    }
-
-    /// <summary>Adds the GB/s column.</summary>
-    private sealed class ThroughputConfig : ManualConfig
-    {
-        public ThroughputConfig() => AddColumn(new ThroughputColumn());
-    }
-
-    /// <summary>Expanded gigabytes (10^9 bytes) per second, from the mean time.</summary>
-    private sealed class ThroughputColumn : IColumn
-    {
-        public string Id => nameof(ThroughputColumn);
-
-        public string ColumnName => "GB/s";
-
-        public bool AlwaysShow => true;
-
-        public ColumnCategory Category => ColumnCategory.Custom;
-
-        public int PriorityInCategory => 0;
-
-        public bool IsNumeric => true;
-
-        public UnitType UnitType => UnitType.Dimensionless;
-
-        public string Legend => "Expanded bytes per second, in units of 10^9";
-
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
-
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
-        {
-            double? meanNanoseconds = summary[benchmarkCase]?.ResultStatistics?.Mean;
-            return meanNanoseconds is > 0 ? (RawBytes / meanNanoseconds.Value).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture) : "-";
-        }
-
-        public bool IsAvailable(Summary summary) => true;
-
-        public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
     }
 }

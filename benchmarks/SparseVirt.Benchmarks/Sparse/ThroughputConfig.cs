@@ -5,7 +5,10 @@ using BenchmarkDotNet.Running;
 
 namespace SparseVirt.Benchmarks.Sparse;
 
-/// <summary>A GB/s column for the 64 MiB inputs (run briefly: <c>--job short --warmupCount 1 --iterationCount 3 --inProcess</c>).</summary>
+/// <summary>
+/// A GB/s column for benchmark classes marked with <see cref="BytesPerOperationAttribute"/> (run briefly:
+/// <c>--job short --warmupCount 1 --iterationCount 3 --inProcess</c>).
+/// </summary>
 public sealed class ThroughputConfig : ManualConfig
 {
     public ThroughputConfig()
@@ -29,7 +32,7 @@ public sealed class ThroughputConfig : ManualConfig
 
         public UnitType UnitType => UnitType.Dimensionless;
 
-        public string Legend => "Input bytes (64 MiB) processed per second, in 10^9 bytes";
+        public string Legend => "Bytes processed per second (the class's BytesPerOperation), in 10^9 bytes";
 
         public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
 
@@ -39,12 +42,19 @@ public sealed class ThroughputConfig : ManualConfig
 
         public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
         {
-            if (benchmarkCase.Descriptor.Type == typeof(SplitBenchmarks))
+            if (benchmarkCase.Descriptor.Type.GetCustomAttributes(typeof(BytesPerOperationAttribute), inherit: false) is not [BytesPerOperationAttribute bytes])
             {
                 return "-";
             }
             double? nanoseconds = summary[benchmarkCase]?.ResultStatistics?.Mean;
-            return nanoseconds is > 0 ? (ClassifyBenchmarks.Bytes / nanoseconds.Value).ToString("F1", System.Globalization.CultureInfo.InvariantCulture) : "?";
+            return nanoseconds is > 0 ? (bytes.Bytes / nanoseconds.Value).ToString("F2", System.Globalization.CultureInfo.InvariantCulture) : "?";
         }
     }
+}
+
+/// <summary>How many bytes one operation of the benchmarks in this class processes, for the GB/s column.</summary>
+[AttributeUsage(AttributeTargets.Class)]
+public sealed class BytesPerOperationAttribute(long bytes) : Attribute
+{
+    public long Bytes { get; } = bytes;
 }

@@ -10,6 +10,7 @@ namespace SparseVirt.Benchmarks.Sparse;
 /// </summary>
 [MemoryDiagnoser]
 [Config(typeof(ThroughputConfig))]
+[BytesPerOperation(ClassifyBenchmarks.Bytes)]
 public class WriteBenchmarks
 {
     private byte[] _data = [];
