@@ -1,23 +1,26 @@
 using System.Runtime.InteropServices;
 using SparseVirt.Cli;
 
+// The first Ctrl+C (or SIGTERM) asks the running verb to stop cleanly; a second one asks it to stop at once (e.g.
+// kill QEMU instead of waiting for the guest); a third ends the process.
 using var cancellation = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
+using var urgent = new CancellationTokenSource();
+bool Interrupt()
 {
-    // The first Ctrl+C asks the running command to stop cleanly; a second one ends the process.
     if (!cancellation.IsCancellationRequested)
     {
-        e.Cancel = true;
         cancellation.Cancel();
+        return true;
     }
-};
+    if (!urgent.IsCancellationRequested)
+    {
+        urgent.Cancel();
+        return true;
+    }
+    return false;
+}
+
+Console.CancelKeyPress += (_, e) => e.Cancel = Interrupt();
 // SIGTERM (a supervisor or CI timeout) gets the same clean stop, so 'run' does not leave QEMU behind.
-using var termination = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-{
-    if (!cancellation.IsCancellationRequested)
-    {
-        context.Cancel = true;
-        cancellation.Cancel();
-    }
-});
-return await SparsevirtApp.RunAsync(args, CliConsole.System, cancellation.Token);
+using var termination = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => context.Cancel = Interrupt());
+return await SparsevirtApp.RunAsync(args, CliConsole.System with { UrgentStop = urgent.Token }, cancellation.Token);

@@ -211,8 +211,8 @@ internal static class RunCommand
         catch (OperationCanceledException) when (stopWhen.IsCancellationRequested)
         {
             string why = cancellationToken.IsCancellationRequested ? "interrupted" : $"--timeout of {request.Timeout!.Value.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s reached";
-            await error.WriteLineAsync($"{why}: asking the guest to power off (escalating after {request.StopTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s)...").ConfigureAwait(false);
-            QemuStopResult stop = await machine.StopAsync(request.StopTimeout).ConfigureAwait(false);
+            await error.WriteLineAsync($"{why}: asking the guest to power off (escalating after {request.StopTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s; Ctrl+C again stops it at once)...").ConfigureAwait(false);
+            QemuStopResult stop = await machine.StopAsync(request.StopTimeout, forcefulCancellation: context.Console.UrgentStop).ConfigureAwait(false);
             await serialPump.ConfigureAwait(false);
             await error.WriteLineAsync($"The guest was stopped ({stop.Method}).").ConfigureAwait(false);
             return cancellationToken.IsCancellationRequested ? ExitCodes.Canceled : ExitCodes.Failure;

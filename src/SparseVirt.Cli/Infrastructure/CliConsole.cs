@@ -7,6 +7,12 @@ namespace SparseVirt.Cli;
 /// <param name="IsErrorInteractive">True when <paramref name="Error"/> is a terminal, so progress bars are wanted.</param>
 public sealed record CliConsole(TextWriter Out, TextWriter Error, Func<Stream> OpenStandardInput, bool IsErrorInteractive)
 {
+    /// <summary>
+    /// Canceled by a second Ctrl+C (the first cancels the verb's token and asks for a clean stop): give up stopping
+    /// cleanly and stop at once, e.g. kill QEMU instead of waiting for the guest to power off.
+    /// </summary>
+    public CancellationToken UrgentStop { get; init; }
+
     /// <summary>The process's own console.</summary>
     public static CliConsole System => new(
         Console.Out,

@@ -21,11 +21,22 @@ internal static class CliHarness
         return await RunCoreAsync(null, args, interrupt.Token, output).ConfigureAwait(false);
     }
 
-    private static async Task<CliResult> RunCoreAsync(Func<Stream>? standardInput, string[] args, CancellationToken interrupt, StringWriter? capture = null)
+    /// <summary>As <see cref="RunUntilOutputAsync"/>, but Ctrl+C is pressed twice: stop at once.</summary>
+    public static async Task<CliResult> RunUntilOutputThenInterruptTwiceAsync(string trigger, TimeSpan limit, params string[] args)
+    {
+        using var interrupt = new CancellationTokenSource(limit);
+        using var urgent = new CancellationTokenSource();
+        interrupt.Token.Register(urgent.Cancel);
+        using var output = new CancelOnTextWriter(trigger, interrupt);
+        return await RunCoreAsync(null, args, interrupt.Token, output, urgent.Token).ConfigureAwait(false);
+    }
+
+    private static async Task<CliResult> RunCoreAsync(Func<Stream>? standardInput, string[] args, CancellationToken interrupt, StringWriter? capture = null, CancellationToken urgent = default)
     {
         using StringWriter output = capture ?? new StringWriter();
         using var error = new StringWriter();
-        int exitCode = await SparsevirtApp.RunAsync(args, CliConsole.ForStrings(output, error, standardInput), interrupt).ConfigureAwait(false);
+        CliConsole console = CliConsole.ForStrings(output, error, standardInput) with { UrgentStop = urgent };
+        int exitCode = await SparsevirtApp.RunAsync(args, console, interrupt).ConfigureAwait(false);
         return new CliResult(exitCode, output.ToString(), error.ToString());
     }
 }

@@ -100,6 +100,24 @@ public class RunCommandTests
     }
 
     [Test]
+    public async Task ASecondCtrlCKillsQemuWithoutWaitingForTheGuest()
+    {
+        ExternalTool.Require("qemu-system-x86_64", "qemu-system-x86");
+        using var folder = new TempDirectory();
+        string disk = folder.Combine("stubborn.raw");
+        BootSectorGuest.WriteDisk(disk, GuestLine, BootSectorGuestEnding.HaltForever);
+
+        // A 60 s graceful window that the second Ctrl+C must cut short: waiting it out would end in "Quit", not "Killed".
+        CliResult result = await CliHarness.RunUntilOutputThenInterruptTwiceAsync(GuestLine, TimeSpan.FromSeconds(60), "run", disk, "--memory", "32M", "--accel", "tcg", "--stop-timeout", "60");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ExitCode, Is.EqualTo(130), result.Error);
+            Assert.That(result.Error, Does.Contain("The guest was stopped (Killed)"));
+        });
+    }
+
+    [Test]
     public async Task BadPortForwardIsAUsageError()
     {
         using var folder = new TempDirectory();
