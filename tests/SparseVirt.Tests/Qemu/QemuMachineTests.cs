@@ -234,8 +234,10 @@ public sealed class QemuMachineTests
                 }
             }),
         };
+        // Built outside the assertion: a missing QEMU must skip the test, not count as the expected exception.
+        QemuMachineDefinition definition = QemuTestMachines.Bare();
         Assert.That(
-            async () => await QemuMachine.StartAsync(QemuTestMachines.Bare(), options, cancellation.Token),
+            async () => await QemuMachine.StartAsync(definition, options, cancellation.Token),
             Throws.InstanceOf<OperationCanceledException>());
         Assert.That(processId, Is.Positive);
         Assert.That(QemuTestMachines.ProcessIsGone(processId), Is.True);
