@@ -107,14 +107,27 @@ public static class SparseSplitter
         List<SparsePiece> pieces = SparsePiecePlanner.Plan(image.Header, image.Chunks, maxBytes);
         SparseWriterLog.Splitting(logger, image.Chunks.Count, maxBytes, pieces.Count);
 
-        var outputs = new List<AtomicFileOutput>(pieces.Count);
+        string[] destinations = new string[pieces.Count];
+        for (int i = 0; i < destinations.Length; i++)
+        {
+            destinations[i] = Path.GetFullPath(PiecePath(outputPrefix, i));
+            if (Directory.Exists(destinations[i]))
+            {
+                throw new IOException($"Cannot write piece '{destinations[i]}': it is a folder.");
+            }
+        }
+
+        // Each piece holds a file descriptor only while it is written, then waits complete under a hidden staging
+        // name: a small limit can mean more pieces than a process may have files open.
+        string folder = Path.GetDirectoryName(destinations[0]) ?? ".";
+        if (!Directory.Exists(folder))
+        {
+            throw new DirectoryNotFoundException($"Cannot write '{destinations[0]}': the folder '{folder}' does not exist.");
+        }
+        string stagingStem = Path.Combine(folder, $".{Path.GetFileName(outputPrefix)}.{Guid.NewGuid():N}");
+        var staged = new string?[pieces.Count];
         try
         {
-            foreach (SparsePiece piece in pieces)
-            {
-                outputs.Add(AtomicFileOutput.Create(PiecePath(outputPrefix, piece.Index)));
-            }
-
             // Pieces are independent files read from the image with positional reads: they are written in
             // parallel, which keeps several cores copying when the kernel copy is CPU-bound.
             long written = 0;
@@ -122,10 +135,20 @@ public static class SparseSplitter
             int parallelism = Math.Clamp(Environment.ProcessorCount, 1, MaxParallelPieces);
             async ValueTask WriteOneAsync(int index, bool asynchronous, CancellationToken token)
             {
+                await using AtomicFileOutput atomic = AtomicFileOutput.Create(stagingStem + "." + index.ToString(CultureInfo.InvariantCulture) + ".piece");
                 // The piece's length is known: reserving its storage first makes the copy cheaper (best effort).
-                FileSpace.TryReserve(outputs[index].Handle, 0, pieces[index].Length);
-                var output = new FileSparseOutput(outputs[index].Handle);
+                FileSpace.TryReserve(atomic.Handle, 0, pieces[index].Length);
+                var output = new FileSparseOutput(atomic.Handle);
                 await WritePieceCoreAsync(image, pieces[index], output, null, asynchronous, token).ConfigureAwait(false);
+                if (asynchronous)
+                {
+                    await atomic.CommitAsync().ConfigureAwait(false);
+                }
+                else
+                {
+                    atomic.Commit();
+                }
+                staged[index] = atomic.DestinationPath;
                 lock (gate)
                 {
                     written += pieces[index].Length;
@@ -150,17 +173,21 @@ public static class SparseSplitter
             }
 
             // Renamed only once every piece is complete, so a failure leaves no partial set behind.
-            foreach (AtomicFileOutput atomic in outputs)
+            for (int i = 0; i < staged.Length; i++)
             {
-                atomic.Commit();
+                File.Move(staged[i]!, destinations[i], overwrite: true);
+                staged[i] = null;
             }
-            return outputs.ConvertAll(o => o.DestinationPath);
+            return destinations;
         }
         finally
         {
-            foreach (AtomicFileOutput atomic in outputs)
+            foreach (string? path in staged)
             {
-                await atomic.DisposeAsync().ConfigureAwait(false);
+                if (path is not null)
+                {
+                    File.Delete(path);
+                }
             }
         }
     }

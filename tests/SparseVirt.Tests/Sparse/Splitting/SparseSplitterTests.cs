@@ -38,6 +38,55 @@ public class SparseSplitterTests
     }
 
     [Test]
+    public async Task APieceHoldsAFileDescriptorOnlyWhileItIsWritten()
+    {
+        // A small limit can mean more pieces than a process may have files open (simg2simg copes): pieces must not
+        // all be open at once.
+        using var folder = new TempDirectory();
+        byte[] source = new byte[2 << 20];
+        new Random(21).NextBytes(source);
+        string image = folder.Combine("in.simg");
+        SparseConverter.Convert(RawImages.Write(folder.Combine("in.raw"), source), image);
+        var openPieceFiles = new OpenFileSampler(folder.FullPath);
+
+        IReadOnlyList<string> pieces = await SparseSplitter.SplitAsync(image, folder.Combine("out"), 4200, progress: openPieceFiles);
+
+        Assert.That(pieces, Has.Count.EqualTo(512));
+        Assert.That(openPieceFiles.Samples, Is.GreaterThan(0));
+        Assert.That(openPieceFiles.MostOpen, Is.LessThanOrEqualTo(Environment.ProcessorCount + 1), "open files in the output folder while pieces were written");
+        AospSparseTools.Expand(folder.Combine("rebuilt.raw"), [.. pieces]);
+        Assert.That(File.ReadAllBytes(folder.Combine("rebuilt.raw")), Is.EqualTo(source));
+    }
+
+    /// <summary>Counts, at each progress report, this process's open files (other than the input) in a folder.</summary>
+    private sealed class OpenFileSampler(string folder) : IProgress<long>
+    {
+        private readonly Lock _gate = new();
+
+        public int MostOpen { get; private set; }
+
+        public int Samples { get; private set; }
+
+        public void Report(long value)
+        {
+            int open = 0;
+            foreach (string fd in Directory.GetFiles("/proc/self/fd"))
+            {
+                string? target = new FileInfo(fd).LinkTarget;
+                if (target is not null && target.StartsWith(folder + "/", StringComparison.Ordinal) && !target.EndsWith("in.simg", StringComparison.Ordinal))
+                {
+                    open++;
+                }
+            }
+            lock (_gate)
+            {
+                MostOpen = Math.Max(MostOpen, open);
+                Samples++;
+            }
+        }
+    }
+
+    [Test]
     public void AChunkLargerThanTheLimitIsCutAcrossPieces()
     {
         using var folder = new TempDirectory();
