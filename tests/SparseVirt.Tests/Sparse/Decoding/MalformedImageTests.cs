@@ -139,6 +139,14 @@ public class MalformedImageTests
     }
 
     [Test]
+    public void AnExpandedLengthBeyondTheLargestFileIsRejected()
+    {
+        // 0xFFFFFFFF blocks x 0xFFFFFFFC bytes does not fit in a signed 64-bit length: it must not wrap to a negative one.
+        var builder = new SparseImageBuilder(blockSize: 0xFFFFFFFC).HugeDontCare(0xFFFFFFFF);
+        AssertBothReject<InvalidDataException>(builder.Build(), null, "total_blks 4294967295", "blk_sz 4294967292");
+    }
+
+    [Test]
     public void AHugeDeclaredChunkCountAllocatesNothingAndReadsAsTruncation()
     {
         SparseImageBuilder builder = Valid();
