@@ -101,5 +101,10 @@ public readonly record struct SparseHeader(
         {
             SparseThrowHelper.ThrowHeaderField($"blk_sz {BlockSize} must be a positive multiple of 4", 12);
         }
+        if ((ulong)TotalBlocks * BlockSize > long.MaxValue)
+        {
+            // The product of two 32-bit fields can exceed a signed 64-bit length; RawLength must never go negative.
+            SparseThrowHelper.ThrowHeaderField($"total_blks {TotalBlocks} x blk_sz {BlockSize} overflows the largest possible image length ({long.MaxValue} bytes)", 16);
+        }
     }
 }

@@ -13,6 +13,8 @@ namespace SparseVirt.Sparse;
 /// </summary>
 public sealed partial class SparseImage : IDisposable, IAsyncDisposable
 {
+    private const int InitialChunkCapacity = 4096;
+
     private readonly Stream _stream;
     private readonly bool _leaveOpen;
     private bool _disposed;
@@ -217,11 +219,17 @@ public sealed partial class SparseImage : IDisposable, IAsyncDisposable
                     available);
             }
 
-            var chunks = new SparseChunk[header.TotalChunks];
+            // Even a count the input could hold is untrusted (a RAW payload can stand where chunk headers are declared):
+            // the table grows with the chunks actually read.
+            var chunks = new SparseChunk[Math.Min(header.TotalChunks, InitialChunkCapacity)];
             var validator = new SparseChunkValidator(header);
             int headerBytes = header.ChunkHeaderSize;
-            for (int i = 0; i < chunks.Length; i++)
+            for (int i = 0; i < header.TotalChunks; i++)
             {
+                if (i == chunks.Length)
+                {
+                    Array.Resize(ref chunks, (int)Math.Min(Math.Min((long)chunks.Length * 2, header.TotalChunks), Array.MaxLength));
+                }
                 int wanted = (int)Math.Min(headerBytes + SparseFormat.FillOrCrcPayloadSize, available - offset);
                 int read = await ReadAtAsync(stream, origin + offset, buffer.AsMemory(0, wanted), useAsync, cancellationToken).ConfigureAwait(false);
                 if (read < headerBytes)

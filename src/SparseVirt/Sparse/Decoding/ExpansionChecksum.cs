@@ -23,10 +23,12 @@ internal sealed class ExpansionChecksum
     }
 
     /// <summary>Appends <paramref name="length"/> bytes of <paramref name="pattern"/> (whose length is a multiple of 4) repeated.</summary>
-    public void AppendRepeated(ReadOnlySpan<byte> pattern, long length)
+    public void AppendRepeated(ReadOnlySpan<byte> pattern, long length, CancellationToken cancellationToken = default)
     {
         while (length > 0)
         {
+            // A declared range can be exabytes long: checksumming it must stay cancellable.
+            cancellationToken.ThrowIfCancellationRequested();
             int step = (int)Math.Min(length, pattern.Length);
             _crc.Append(pattern[..step]);
             length -= step;

@@ -79,7 +79,7 @@ internal static class SparseExpander
 
                     case SparseChunkType.Fill:
                         await destination.FillAsync(chunk.FillValue, offset, length, useAsync, cancellationToken).ConfigureAwait(false);
-                        AppendFill(checksum, chunk.FillValue, length);
+                        AppendFill(checksum, chunk.FillValue, length, cancellationToken);
                         if (chunk.FillValue == 0)
                         {
                             statistics.ZeroBytes += length;
@@ -92,7 +92,7 @@ internal static class SparseExpander
 
                     case SparseChunkType.DontCare:
                         await destination.SkipAsync(offset, length, useAsync, cancellationToken).ConfigureAwait(false);
-                        checksum?.AppendRepeated(PatternBuffers.Zeros.Span, length);
+                        checksum?.AppendRepeated(PatternBuffers.Zeros.Span, length, cancellationToken);
                         statistics.SkippedBytes += length;
                         break;
 
@@ -123,7 +123,7 @@ internal static class SparseExpander
     }
 
     /// <summary>Appends a FILL chunk's output to the running checksum.</summary>
-    internal static void AppendFill(ExpansionChecksum? checksum, uint pattern, long length)
+    internal static void AppendFill(ExpansionChecksum? checksum, uint pattern, long length, CancellationToken cancellationToken)
     {
         if (checksum is null)
         {
@@ -131,13 +131,13 @@ internal static class SparseExpander
         }
         if (pattern == 0)
         {
-            checksum.AppendRepeated(PatternBuffers.Zeros.Span, length);
+            checksum.AppendRepeated(PatternBuffers.Zeros.Span, length, cancellationToken);
             return;
         }
         ArraySegment<byte> patternBuffer = PatternBuffers.RentFilled(pattern, length);
         try
         {
-            checksum.AppendRepeated(patternBuffer, length);
+            checksum.AppendRepeated(patternBuffer, length, cancellationToken);
         }
         finally
         {

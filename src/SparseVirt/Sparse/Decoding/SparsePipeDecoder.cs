@@ -145,7 +145,7 @@ public static class SparsePipeDecoder
             case PipeChunkActionKind.Fill:
                 long fillLength = chunk.OutputLength(state.Header.BlockSize);
                 await destination.FillAsync(chunk.FillValue, action.OutputOffset, fillLength, useAsync, cancellationToken).ConfigureAwait(false);
-                SparseExpander.AppendFill(state.Checksum, chunk.FillValue, fillLength);
+                SparseExpander.AppendFill(state.Checksum, chunk.FillValue, fillLength, cancellationToken);
                 if (chunk.FillValue == 0)
                 {
                     run.Statistics.ZeroBytes += fillLength;
@@ -159,7 +159,7 @@ public static class SparsePipeDecoder
             case PipeChunkActionKind.DontCare:
                 long skipLength = chunk.OutputLength(state.Header.BlockSize);
                 await destination.SkipAsync(action.OutputOffset, skipLength, useAsync, cancellationToken).ConfigureAwait(false);
-                state.Checksum?.AppendRepeated(PatternBuffers.Zeros.Span, skipLength);
+                state.Checksum?.AppendRepeated(PatternBuffers.Zeros.Span, skipLength, cancellationToken);
                 run.Statistics.SkippedBytes += skipLength;
                 run.Progress.Advance(skipLength);
                 break;

@@ -1,3 +1,4 @@
+using SparseVirt.Sparse;
 using SparseVirt.Sparse.Decoding;
 
 namespace SparseVirt.Tests.Sparse.Decoding;
@@ -38,5 +39,20 @@ public class ExpansionChecksumTests
         var error = Assert.Throws<InvalidDataException>(() => checksum.Verify(0xDEADBEEF, 7, 4242));
 
         Assert.That(error!.Message, Does.Contain("chunk 7").And.Contain("byte offset 4242").And.Contain("0xDEADBEEF").And.Contain($"0x{checksum.Current:X8}"));
+    }
+    [Test]
+    public void VerifyingAHugeDontCareStopsWhenCanceled()
+    {
+        // 2^58 bytes of DONT_CARE: checksumming them as zeros takes years, so it must notice cancellation.
+        byte[] image = new SparseImageBuilder(blockSize: 1 << 30).HugeDontCare(1 << 28).Crc32(0).Build();
+        foreach ((string reader, Func<CancellationToken, Task> expand) in new (string, Func<CancellationToken, Task>)[]
+        {
+            ("chunk-table reader", token => SparseImage.ToRawAsync(new MemoryStream(image), new MemoryStream(), SparseExpandOptions.Default.WithVerifyChecksums(), cancellationToken: token)),
+            ("pipeline decoder", token => SparsePipeDecoder.ExpandAsync(new ChunkedPipeReader(image, [4096]), new MemoryStream(), SparseExpandOptions.Default.WithVerifyChecksums(), cancellationToken: token)),
+        })
+        {
+            using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+            Assert.That(() => Task.Run(() => expand(cancellation.Token)).GetAwaiter().GetResult(), Throws.InstanceOf<OperationCanceledException>(), reader);
+        }
     }
 }

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using SparseVirt.Sparse;
 using SparseVirt.Sparse.Decoding;
+using SparseVirt.Tests.Infrastructure;
 
 namespace SparseVirt.Tests.Sparse.Decoding;
 
@@ -139,11 +140,43 @@ public class MalformedImageTests
     }
 
     [Test]
+    public void AnExpandedLengthBeyondTheLargestFileIsRejected()
+    {
+        // 0xFFFFFFFF blocks x 0xFFFFFFFC bytes does not fit in a signed 64-bit length: it must not wrap to a negative one.
+        var builder = new SparseImageBuilder(blockSize: 0xFFFFFFFC).HugeDontCare(0xFFFFFFFF);
+        AssertBothReject<InvalidDataException>(builder.Build(), null, "total_blks 4294967295", "blk_sz 4294967292");
+    }
+
+    [Test]
     public void AHugeDeclaredChunkCountAllocatesNothingAndReadsAsTruncation()
     {
         SparseImageBuilder builder = Valid();
         builder.TotalChunksOverride = uint.MaxValue;
         AssertBothReject<SparseTruncatedException>(builder.Build(), null, "4294967295");
+    }
+
+    [Test]
+    public void ADeclaredChunkCountThatALargeInputCouldHoldIsNotAllocatedUpFront()
+    {
+        // One RAW chunk whose payload is a 240 MB hole, declaring 20 million chunks (as many as 240 MB could hold):
+        // the chunk table must grow with the chunks actually read, not be sized by the untrusted count.
+        const uint blocks = 60_000;
+        const uint declaredChunks = 20_000_000;
+        using var folder = new TempDirectory();
+        string path = folder.Combine("huge-count.simg");
+        byte[] front = new SparseImageBuilder().Custom(0xCAC1, blocks, [], 12u + blocks * 4096).Build();
+        BinaryPrimitives.WriteUInt32LittleEndian(front.AsSpan(20), declaredChunks);
+        using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write))
+        {
+            file.Write(front);
+            file.SetLength(28L + 12 + (long)blocks * 4096);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.That(() => SparseImage.Open(path).Dispose(), Throws.InstanceOf<SparseTruncatedException>().With.Message.Contain("chunk 1 "));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.That(allocated, Is.LessThan(16L * 1024 * 1024), "bytes allocated to open the image");
     }
 
     [Test]
