@@ -44,10 +44,7 @@ internal static class BootSectorGuest
             ],
             BootSectorGuestEnding.PowerOffOnPowerButton =>
             [
-                0xBA, 0x02, 0x06, // mov dx, 0x602 (ACPI PM1a_EN)
-                0xB8, 0x00, 0x01, // mov ax, 0x0100 (PWRBTN_EN)
-                0xEF,             // out dx, ax
-                0xBA, 0x00, 0x06, // mov dx, 0x600 (ACPI PM1a_STS)
+                0xBA, 0x00, 0x06, // mov dx, 0x600 (ACPI PM1a_STS; PWRBTN_EN was set before printing, see prologue)
                 0xED,             // button: in ax, dx
                 0xF6, 0xC4, 0x01, // test ah, 1 (PWRBTN_STS)
                 0x74, 0xFA,       // jz button
@@ -86,14 +83,25 @@ internal static class BootSectorGuest
             ],
             _ => throw new ArgumentOutOfRangeException(nameof(ending), ending, "unknown ending"),
         };
+        // The power button is armed before the line is printed: a test presses it as soon as it reads the line, and a
+        // press before PWRBTN_EN is set would be lost (QEMU only latches PWRBTN_STS when the enable bit is on).
+        byte[] prologue = ending == BootSectorGuestEnding.PowerOffOnPowerButton
+            ?
+            [
+                0xBA, 0x02, 0x06, // mov dx, 0x602 (ACPI PM1a_EN)
+                0xB8, 0x00, 0x01, // mov ax, 0x0100 (PWRBTN_EN)
+                0xEF,             // out dx, ax
+            ]
+            : [];
         const int PrintLoopLength = 31;
-        int codeLength = PrintLoopLength + tail.Length;
+        int codeLength = PrintLoopLength + prologue.Length + tail.Length;
         ushort messageAddress = (ushort)(LoadAddress + codeLength);
         byte[] code =
         [
             0xFA,                   // cli
             0x31, 0xC0,             // xor ax, ax
             0x8E, 0xD8,             // mov ds, ax
+            .. prologue,
             0xBE, (byte)messageAddress, (byte)(messageAddress >> 8), // print: mov si, message
             0xAC,                   // next: lodsb
             0x84, 0xC0,             // test al, al
