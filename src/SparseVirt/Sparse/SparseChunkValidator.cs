@@ -20,9 +20,6 @@ internal struct SparseChunkValidator
     /// <summary>How many chunks have been accepted.</summary>
     public readonly int ChunksAccepted => _index;
 
-    /// <summary>The output block the next chunk starts at.</summary>
-    public readonly long NextBlock => _nextBlock;
-
     /// <summary>True when every chunk the header declares has been accepted.</summary>
     public readonly bool IsComplete => (uint)_index == _header.TotalChunks;
 

@@ -262,11 +262,6 @@ public sealed partial class SparseImage : IDisposable, IAsyncDisposable
             }
             return new SparseImage(stream, leaveOpen, origin, header, chunks, offset, logger);
         }
-        catch when (!leaveOpen)
-        {
-            // Open(path) disposes its own stream; for a caller's stream, leaveOpen says who owns it.
-            throw;
-        }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
