@@ -1,6 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
-using SparseVirt.Hypervisor.Interop;
+using SparseVirt.Interop;
 
 namespace SparseVirt.Hypervisor.Collection;
 

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
-using SparseVirt.Hypervisor.Interop;
+using SparseVirt.Interop;
 
 namespace SparseVirt.Hypervisor.Collection;
 
@@ -10,19 +10,13 @@ namespace SparseVirt.Hypervisor.Collection;
 /// </summary>
 internal sealed class KvmDeviceProbe(ILogger logger)
 {
-    private const int FileTypeMask = 0xF000;
-    private const int CharacterDeviceType = 0x2000;
-    private const int DirectoryType = 0x4000;
-    private const int BlockDeviceType = 0x6000;
-    private const int RegularFileType = 0x8000;
-    private const int PermissionMask = 0xFFF;
-
     public KvmFacts Probe(string devicePath, ProcessIdentityFacts identity, AccountDatabase accounts, CancellationToken cancellationToken)
     {
         HypervisorLog.ProbingDevice(logger, devicePath);
         var facts = new KvmFacts { Applicable = true, DevicePath = devicePath };
 
-        int statResult = Libc.Statx(Libc.AtCurrentWorkingDirectory, devicePath, 0, Libc.StatxTypeModeOwner, out StatxBuffer status);
+        const uint StatFields = Libc.StatxType | Libc.StatxMode | Libc.StatxUid | Libc.StatxGid;
+        int statResult = Libc.Statx(Libc.AtCurrentWorkingDirectory, devicePath, 0, StatFields, out StatxBuffer status);
         if (statResult != 0)
         {
             SystemCallOutcome statFailure = SystemCallResults.FromLastError();
@@ -42,14 +36,14 @@ internal sealed class KvmDeviceProbe(ILogger logger)
             facts = facts with
             {
                 Stat = SystemCallOutcome.Success(),
-                FileType = TypeOf(status.Mode),
-                DeviceMajor = IsDevice(status.Mode) ? status.DeviceMajor : null,
-                DeviceMinor = IsDevice(status.Mode) ? status.DeviceMinor : null,
+                FileType = DeviceFileTypeOf(status.FileType),
+                DeviceMajor = IsDevice(status.FileType) ? status.DeviceMajor : null,
+                DeviceMinor = IsDevice(status.FileType) ? status.DeviceMinor : null,
                 OwnerUid = status.Uid,
                 OwnerName = accounts.UserName(status.Uid),
                 GroupGid = status.Gid,
                 GroupName = accounts.GroupName(status.Gid),
-                Mode = FormatMode(status.Mode),
+                Mode = FormatMode(status.Permissions),
                 ProcessInDeviceGroup = identity.EffectiveGid == status.Gid || identity.SupplementaryGroups.Contains(status.Gid),
                 UserListedInDeviceGroup = accounts.IsMember(identity.UserName, status.Gid),
             };
@@ -124,17 +118,18 @@ internal sealed class KvmDeviceProbe(ILogger logger)
         return result < 0 ? SystemCallResults.FromLastError() : SystemCallOutcome.Success(result);
     }
 
-    private static bool IsDevice(ushort mode) => (mode & FileTypeMask) is CharacterDeviceType or BlockDeviceType;
+    private static bool IsDevice(UnixFileType type) => type is UnixFileType.CharacterDevice or UnixFileType.BlockDevice;
 
-    private static DeviceFileType TypeOf(ushort mode) => (mode & FileTypeMask) switch
+    // The public fact keeps its own stable (JSON) values; the mode bits are decoded once, by the foundation.
+    private static DeviceFileType DeviceFileTypeOf(UnixFileType type) => type switch
     {
-        CharacterDeviceType => DeviceFileType.CharacterDevice,
-        BlockDeviceType => DeviceFileType.BlockDevice,
-        RegularFileType => DeviceFileType.RegularFile,
-        DirectoryType => DeviceFileType.Directory,
+        UnixFileType.CharacterDevice => DeviceFileType.CharacterDevice,
+        UnixFileType.BlockDevice => DeviceFileType.BlockDevice,
+        UnixFileType.RegularFile => DeviceFileType.RegularFile,
+        UnixFileType.Directory => DeviceFileType.Directory,
         _ => DeviceFileType.Other,
     };
 
     // Four octal digits, so set-id and sticky bits show: 0660, 0666, 2660.
-    internal static string FormatMode(int mode) => Convert.ToString(mode & PermissionMask, 8).PadLeft(4, '0');
+    internal static string FormatMode(int mode) => Convert.ToString(mode & 0xFFF, 8).PadLeft(4, '0');
 }

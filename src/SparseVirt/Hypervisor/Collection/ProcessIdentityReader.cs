@@ -1,4 +1,4 @@
-using SparseVirt.Hypervisor.Interop;
+using SparseVirt.Interop;
 
 namespace SparseVirt.Hypervisor.Collection;
 

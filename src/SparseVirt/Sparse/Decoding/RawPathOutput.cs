@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
+using SparseVirt.Interop;
 using SparseVirt.Sparse.IO;
 
 namespace SparseVirt.Sparse.Decoding;
@@ -30,20 +31,20 @@ internal sealed class RawPathOutput : IAsyncDisposable
     public static RawPathOutput Open(string path, ILogger logger)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        FileKind kind = File.Exists(path) ? FileStatus.Of(path).Kind : FileKind.RegularFile;
+        UnixFileType kind = File.Exists(path) ? FileStatus.Of(path).Kind : UnixFileType.RegularFile;
         switch (kind)
         {
-            case FileKind.BlockDevice:
+            case UnixFileType.BlockDevice:
                 DecodingLog.WritingInPlace(logger, path, "block device");
                 SafeFileHandle device = File.OpenHandle(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
                 return new RawPathOutput(new FileRawDestination(device, isFreshRegularFile: false, $"block device {path}"), null, device, null);
-            case FileKind.Other:
+            case UnixFileType.RegularFile:
+                AtomicFileOutput temporary = AtomicFileOutput.Create(path);
+                return new RawPathOutput(new FileRawDestination(temporary.Handle, isFreshRegularFile: true, path), temporary, null, null);
+            default:
                 DecodingLog.WritingInPlace(logger, path, "special file");
                 var special = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
                 return new RawPathOutput(new StreamRawDestination(special, sequentialOnly: true), null, null, special);
-            default:
-                AtomicFileOutput temporary = AtomicFileOutput.Create(path);
-                return new RawPathOutput(new FileRawDestination(temporary.Handle, isFreshRegularFile: true, path), temporary, null, null);
         }
     }
 

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
-using SparseVirt.Sparse.IO.Interop;
+using SparseVirt.Interop;
 
 namespace SparseVirt.Sparse.IO;
 
@@ -63,7 +63,7 @@ internal sealed class FileDataRegions
         }
 
         int errno = Marshal.GetLastPInvokeError();
-        if (errno != Libc.ENXIO)
+        if (errno != Errno.ENXIO)
         {
             // EINVAL (no SEEK_DATA support) or anything unexpected: stop asking, treat everything as data.
             _unsupported = true;

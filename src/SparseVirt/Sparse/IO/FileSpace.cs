@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
-using SparseVirt.Sparse.IO.Interop;
+using SparseVirt.Interop;
 
 namespace SparseVirt.Sparse.IO;
 

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
-using SparseVirt.Sparse.IO.Interop;
+using SparseVirt.Interop;
 
 namespace SparseVirt.Sparse.IO;
 
@@ -10,13 +10,6 @@ namespace SparseVirt.Sparse.IO;
 /// </summary>
 internal static class KernelFileCopy
 {
-    private const int EINTR = 4;
-    private const int EBADF = 9;
-    private const int EINVAL = 22;
-    private const int EXDEV = 18;
-    private const int ENOSYS = 38;
-    private const int EOPNOTSUPP = 95;
-
     // One call moves at most this much, so cancellation is noticed between calls on huge chunks.
     private const long MaxBytesPerCall = 256L * 1024 * 1024;
 
@@ -57,16 +50,16 @@ internal static class KernelFileCopy
             int errno = Marshal.GetLastPInvokeError();
             switch (errno)
             {
-                case EINTR:
+                case Errno.EINTR:
                     continue;
-                case ENOSYS:
+                case Errno.ENOSYS:
                     s_unavailable = true;
                     return copied;
-                case EXDEV or EINVAL or EOPNOTSUPP or EBADF:
+                case Errno.EXDEV or Errno.EINVAL or Errno.EOPNOTSUPP or Errno.EBADF:
                     // Not between these two files (different file systems on old kernels, special files, O_APPEND ...).
                     return copied;
                 default:
-                    throw new IOException($"copy_file_range failed at output byte {outputOffset}: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno}).");
+                    throw Errno.ToException(errno, $"copy_file_range failed at output byte {outputOffset}");
             }
         }
         return copied;

@@ -1,3 +1,4 @@
+using SparseVirt.Interop;
 using SparseVirt.Sparse;
 using SparseVirt.Sparse.IO;
 using SparseVirt.Tests.Infrastructure;
@@ -40,7 +41,7 @@ public class BlockDeviceTests
             byte[] expected = builder.Expected;
             Assert.Multiple(() =>
             {
-                Assert.That(FileStatus.Of(device).Kind, Is.EqualTo(FileKind.BlockDevice), "still the device, not a renamed file");
+                Assert.That(FileStatus.Of(device).Kind, Is.EqualTo(UnixFileType.BlockDevice), "still the device, not a renamed file");
                 Assert.That(written[..4096], Is.EqualTo(expected[..4096]), "RAW");
                 Assert.That(written[4096..12288], Is.All.EqualTo((byte)0xAA), "DONT_CARE leaves what is there");
                 Assert.That(written[12288..16384], Is.All.EqualTo((byte)0), "a zero FILL is written on a device");

@@ -1,3 +1,4 @@
+using SparseVirt.Interop;
 using SparseVirt.Sparse;
 using SparseVirt.Sparse.Decoding;
 using SparseVirt.Sparse.IO;
@@ -277,7 +278,7 @@ public class ExpansionTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(FileStatus.Of("/dev/null").Kind, Is.EqualTo(FileKind.Other), "/dev/null is still a device, not a renamed file");
+            Assert.That(FileStatus.Of("/dev/null").Kind, Is.EqualTo(UnixFileType.CharacterDevice), "/dev/null is still a device, not a renamed file");
             Assert.That(Directory.GetFiles("/dev", ".null.*.tmp"), Is.Empty);
         });
     }

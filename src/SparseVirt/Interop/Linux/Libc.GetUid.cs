@@ -1,10 +1,10 @@
 using System.Runtime.InteropServices;
 
-namespace SparseVirt.Hypervisor.Interop;
+namespace SparseVirt.Interop;
 
 internal static partial class Libc
 {
     /// <summary><c>uid_t getuid(void)</c>; cannot fail.</summary>
-    [LibraryImport(LibraryName, EntryPoint = "getuid")]
+    [LibraryImport(Libraries.Libc, EntryPoint = "getuid")]
     internal static partial uint GetUid();
 }

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace SparseVirt.Hypervisor.Interop;
+namespace SparseVirt.Interop;
 
 internal static partial class Libc
 {
@@ -8,6 +8,6 @@ internal static partial class Libc
     /// <c>ssize_t pread(int fd, void *buf, size_t count, off_t offset)</c>. The msr driver takes the MSR index as the
     /// file offset, and AMD's indexes (0xC001xxxx) need the full 64-bit <c>off_t</c> of the LP64 ABIs.
     /// </summary>
-    [LibraryImport(LibraryName, EntryPoint = "pread", SetLastError = true)]
+    [LibraryImport(Libraries.Libc, EntryPoint = "pread", SetLastError = true)]
     internal static unsafe partial nint PRead(SafeFileDescriptorHandle fileDescriptor, void* buffer, nuint count, long offset);
 }

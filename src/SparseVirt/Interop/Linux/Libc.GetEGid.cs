@@ -1,10 +1,10 @@
 using System.Runtime.InteropServices;
 
-namespace SparseVirt.Hypervisor.Interop;
+namespace SparseVirt.Interop;
 
 internal static partial class Libc
 {
     /// <summary><c>gid_t getegid(void)</c>; cannot fail.</summary>
-    [LibraryImport(LibraryName, EntryPoint = "getegid")]
+    [LibraryImport(Libraries.Libc, EntryPoint = "getegid")]
     internal static partial uint GetEffectiveGid();
 }

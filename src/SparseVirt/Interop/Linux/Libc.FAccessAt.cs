@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace SparseVirt.Hypervisor.Interop;
+namespace SparseVirt.Interop;
 
 internal static partial class Libc
 {
@@ -14,6 +14,6 @@ internal static partial class Libc
     internal const int AtEffectiveAccess = 0x200;
 
     /// <summary><c>int faccessat(int dirfd, const char *path, int mode, int flags)</c>.</summary>
-    [LibraryImport(LibraryName, EntryPoint = "faccessat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    [LibraryImport(Libraries.Libc, EntryPoint = "faccessat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int FAccessAt(int directoryFileDescriptor, string path, int mode, int flags);
 }

@@ -1,10 +1,10 @@
 using System.Runtime.InteropServices;
 
-namespace SparseVirt.Hypervisor.Interop;
+namespace SparseVirt.Interop;
 
 internal static partial class Libc
 {
     /// <summary><c>gid_t getgid(void)</c>; cannot fail.</summary>
-    [LibraryImport(LibraryName, EntryPoint = "getgid")]
+    [LibraryImport(Libraries.Libc, EntryPoint = "getgid")]
     internal static partial uint GetGid();
 }

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace SparseVirt.Hypervisor.Interop;
+namespace SparseVirt.Interop;
 
 internal static partial class Libc
 {
@@ -18,6 +18,6 @@ internal static partial class Libc
     /// int: marshalling it straight into a SafeHandle would widen a 32-bit -1 into a pointer-sized "valid" handle.
     /// Use <see cref="SafeFileDescriptorHandle.Open"/>.
     /// </summary>
-    [LibraryImport(LibraryName, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    [LibraryImport(Libraries.Libc, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Open(string path, int flags);
 }

@@ -1,6 +1,6 @@
 using Microsoft.Win32.SafeHandles;
 
-namespace SparseVirt.Hypervisor.Interop;
+namespace SparseVirt.Interop;
 
 /// <summary>A Unix file descriptor that is closed exactly once, also when a probe throws.</summary>
 internal sealed class SafeFileDescriptorHandle : SafeHandleMinusOneIsInvalid

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
-namespace SparseVirt.Sparse.IO.Interop;
+namespace SparseVirt.Interop;
 
 internal static partial class Libc
 {
@@ -12,6 +12,6 @@ internal static partial class Libc
     internal const int FallocPunchHole = 0x02;
 
     /// <summary>fallocate(2): allocates or, with <see cref="FallocPunchHole"/>, deallocates a byte range. 0 or -1 with errno set.</summary>
-    [LibraryImport("libc", EntryPoint = "fallocate64", SetLastError = true)]
+    [LibraryImport(Libraries.Libc, EntryPoint = "fallocate64", SetLastError = true)]
     internal static partial int Fallocate(SafeFileHandle file, int mode, long offset, long length);
 }

@@ -1,10 +1,10 @@
 using System.Runtime.InteropServices;
 
-namespace SparseVirt.Hypervisor.Interop;
+namespace SparseVirt.Interop;
 
 internal static partial class Libc
 {
     /// <summary><c>int close(int fd)</c>; only <see cref="SafeFileDescriptorHandle"/> calls it.</summary>
-    [LibraryImport(LibraryName, EntryPoint = "close", SetLastError = true)]
+    [LibraryImport(Libraries.Libc, EntryPoint = "close", SetLastError = true)]
     internal static partial int Close(int fileDescriptor);
 }

@@ -1,6 +1,8 @@
 using System.Runtime.InteropServices;
 
-namespace SparseVirt.Hypervisor.Interop;
+using SparseVirt.Interop;
+
+namespace SparseVirt.Hypervisor.Collection;
 
 /// <summary>Turns the errno of a failed call into a <see cref="SystemCallOutcome"/> that says what it means.</summary>
 internal static class SystemCallResults
@@ -13,7 +15,7 @@ internal static class SystemCallResults
         Succeeded = false,
         Error = Classify(errno),
         Errno = errno,
-        ErrnoName = Name(errno),
+        ErrnoName = Errno.Name(errno),
         Message = Marshal.GetPInvokeErrorMessage(errno),
     };
 
@@ -34,26 +36,5 @@ internal static class SystemCallResults
         Errno.EISDIR => SystemCallError.IsADirectory,
         Errno.EIO => SystemCallError.InputOutput,
         _ => SystemCallError.Other,
-    };
-
-    public static string? Name(int errno) => errno switch
-    {
-        Errno.EPERM => "EPERM",
-        Errno.ENOENT => "ENOENT",
-        Errno.EIO => "EIO",
-        Errno.ENXIO => "ENXIO",
-        Errno.ENOMEM => "ENOMEM",
-        Errno.EACCES => "EACCES",
-        Errno.EBUSY => "EBUSY",
-        Errno.ENODEV => "ENODEV",
-        Errno.EISDIR => "EISDIR",
-        Errno.EINVAL => "EINVAL",
-        Errno.ENFILE => "ENFILE",
-        Errno.EMFILE => "EMFILE",
-        Errno.ENOTTY => "ENOTTY",
-        Errno.EROFS => "EROFS",
-        Errno.ENOSYS => "ENOSYS",
-        Errno.EOPNOTSUPP => "EOPNOTSUPP",
-        _ => null,
     };
 }

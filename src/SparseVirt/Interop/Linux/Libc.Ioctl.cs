@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace SparseVirt.Hypervisor.Interop;
+namespace SparseVirt.Interop;
 
 internal static partial class Libc
 {
@@ -9,6 +9,6 @@ internal static partial class Libc
     /// through a fixed signature is sound on the Linux x86-64 and arm64 ABIs, where integer variadic arguments travel
     /// in the same registers as fixed ones.
     /// </summary>
-    [LibraryImport(LibraryName, EntryPoint = "ioctl", SetLastError = true)]
+    [LibraryImport(Libraries.Libc, EntryPoint = "ioctl", SetLastError = true)]
     internal static partial int Ioctl(SafeFileDescriptorHandle fileDescriptor, nuint request, nint argument);
 }

@@ -1,4 +1,4 @@
-namespace SparseVirt.Hypervisor.Interop;
+namespace SparseVirt.Interop;
 
 /// <summary>
 /// The /dev/kvm system ioctls (linux/kvm.h). All four are <c>_IO(KVMIO, nr)</c>: no direction and no size, so the

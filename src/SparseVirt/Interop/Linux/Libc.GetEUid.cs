@@ -1,10 +1,10 @@
 using System.Runtime.InteropServices;
 
-namespace SparseVirt.Hypervisor.Interop;
+namespace SparseVirt.Interop;
 
 internal static partial class Libc
 {
     /// <summary><c>uid_t geteuid(void)</c>; cannot fail.</summary>
-    [LibraryImport(LibraryName, EntryPoint = "geteuid")]
+    [LibraryImport(Libraries.Libc, EntryPoint = "geteuid")]
     internal static partial uint GetEffectiveUid();
 }
