@@ -1,0 +1,85 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace SparseVirt.BlockSources;
+
+/// <summary>A block source over a raw disk image file, read with positional reads (safe from many threads at once).</summary>
+public sealed class RawFileBlockSource : IBlockSource, IDisposable
+{
+    private readonly SafeFileHandle _handle;
+    private readonly string _path;
+
+    private RawFileBlockSource(SafeFileHandle handle, string path, long length)
+    {
+        _handle = handle;
+        _path = path;
+        Length = length;
+    }
+
+    /// <summary>Opens the raw image at <paramref name="path"/> for reading; its length is fixed at this moment.</summary>
+    /// <exception cref="IOException">The file cannot be opened.</exception>
+    public static RawFileBlockSource Open(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
+        try
+        {
+            return new RawFileBlockSource(handle, path, RandomAccess.GetLength(handle));
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    public long Length { get; }
+
+    /// <inheritdoc/>
+    public int BlockSize => 4096;
+
+    /// <inheritdoc/>
+    public void Read(long offset, Span<byte> destination)
+    {
+        BlockSourceRange.Check(offset, destination.Length, Length);
+        while (!destination.IsEmpty)
+        {
+            int read = RandomAccess.Read(_handle, destination, offset);
+            if (read == 0)
+            {
+                throw Shrunk(offset);
+            }
+            destination = destination[read..];
+            offset += read;
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask ReadAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken = default)
+    {
+        BlockSourceRange.Check(offset, destination.Length, Length);
+        while (!destination.IsEmpty)
+        {
+            int read = await RandomAccess.ReadAsync(_handle, destination, offset, cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                throw Shrunk(offset);
+            }
+            destination = destination[read..];
+            offset += read;
+        }
+    }
+
+    /// <inheritdoc/>
+    public IEnumerable<BlockExtent> GetExtents(long offset, long length)
+    {
+        BlockSourceRange.Check(offset, length, Length);
+        return length == 0 ? [] : [new BlockExtent(offset, length, BlockExtentKind.Data)];
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _handle.Dispose();
+
+    private EndOfStreamException Shrunk(long offset) =>
+        new($"{_path}: the file ends at byte {offset}, before the {Length} bytes it had when it was opened.");
+}

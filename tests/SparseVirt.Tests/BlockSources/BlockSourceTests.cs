@@ -1,0 +1,78 @@
+using SparseVirt.BlockSources;
+using SparseVirt.Tests.Infrastructure;
+
+namespace SparseVirt.Tests.BlockSources;
+
+public class BlockSourceTests
+{
+    [Test]
+    public void A_raw_file_source_reads_the_files_bytes_at_any_offset()
+    {
+        using var dir = new TempDirectory();
+        byte[] bytes = new byte[3 * 4096 + 100];
+        new Random(7).NextBytes(bytes);
+        string path = dir.Combine("disk.raw");
+        File.WriteAllBytes(path, bytes);
+
+        using RawFileBlockSource source = RawFileBlockSource.Open(path);
+        byte[] read = new byte[5000];
+        source.Read(4000, read);
+
+        Assert.That(source.Length, Is.EqualTo(bytes.Length));
+        Assert.That(read, Is.EqualTo(bytes.AsSpan(4000, 5000).ToArray()));
+    }
+
+    [Test]
+    public async Task Reads_past_the_end_are_refused_with_the_range_named()
+    {
+        var source = new MemoryBlockSource(new byte[1024], 512);
+
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => source.Read(1000, new byte[100]));
+        Assert.That(e!.Message, Does.Contain("[1000, 1000+100)").And.Contain("1024"));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await source.ReadAsync(long.MaxValue, new byte[2]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => source.GetExtents(-1, 1));
+        await source.ReadAsync(1023, new byte[1]);
+    }
+
+    [Test]
+    public void Merge_joins_adjacent_extents_of_one_kind_and_keeps_others_apart()
+    {
+        BlockExtent? pending = null;
+        var emitted = new List<BlockExtent>();
+        foreach (BlockExtent e in new[]
+        {
+            new BlockExtent(0, 10, BlockExtentKind.Data), new BlockExtent(10, 5, BlockExtentKind.Data),
+            new BlockExtent(15, 5, BlockExtentKind.Hole), new BlockExtent(20, 0, BlockExtentKind.Data),
+            new BlockExtent(20, 5, BlockExtentKind.Hole), new BlockExtent(25, 5, BlockExtentKind.Zero),
+        })
+        {
+            if (BlockSourceRange.Merge(ref pending, e) is { } ready)
+            {
+                emitted.Add(ready);
+            }
+        }
+        emitted.Add(pending!.Value);
+
+        Assert.That(emitted, Is.EqualTo(new[]
+        {
+            new BlockExtent(0, 15, BlockExtentKind.Data), new BlockExtent(15, 10, BlockExtentKind.Hole), new BlockExtent(25, 5, BlockExtentKind.Zero),
+        }));
+    }
+
+    [Test]
+    public void A_stream_over_a_source_reads_and_seeks_like_a_read_only_file()
+    {
+        byte[] bytes = Enumerable.Range(0, 2048).Select(i => (byte)i).ToArray();
+        using var stream = new BlockSourceStream(new MemoryBlockSource(bytes, 512));
+
+        stream.Seek(-48, SeekOrigin.End);
+        byte[] tail = new byte[100];
+        int read = stream.Read(tail, 0, tail.Length);
+
+        Assert.That(read, Is.EqualTo(48));
+        Assert.That(tail[..48], Is.EqualTo(bytes[2000..]));
+        Assert.That(stream.Read(tail, 0, 1), Is.Zero);
+        Assert.That(stream.CanWrite, Is.False);
+        Assert.Throws<NotSupportedException>(() => stream.WriteByte(1));
+    }
+}
