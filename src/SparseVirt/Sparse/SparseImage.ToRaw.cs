@@ -1,5 +1,4 @@
 using System.IO.Pipelines;
-using SparseVirt.Sparse.Decoding;
 
 namespace SparseVirt.Sparse;
 
@@ -148,7 +147,7 @@ public sealed partial class SparseImage
     {
         try
         {
-            return useAsync ? await OpenAsync(path, options?.Logger, cancellationToken).ConfigureAwait(false) : Open(path, options?.Logger);
+            return useAsync ? await OpenAsync(path, options, cancellationToken).ConfigureAwait(false) : Open(path, options);
         }
         catch (Exception e) when (SourceNamedErrors.Name(e, path) is Exception named)
         {
@@ -188,8 +187,8 @@ public sealed partial class SparseImage
         if (source.CanSeek)
         {
             await using SparseImage image = useAsync
-                ? await OpenAsync(source, leaveOpen: true, options?.Logger, cancellationToken).ConfigureAwait(false)
-                : Open(source, leaveOpen: true, options?.Logger);
+                ? await OpenAsync(source, leaveOpen: true, options, cancellationToken).ConfigureAwait(false)
+                : Open(source, leaveOpen: true, options);
             await expandImage(image).ConfigureAwait(false);
             return;
         }

@@ -9,7 +9,7 @@ internal static class SparseThrowHelper
     [DoesNotReturn]
     public static void ThrowBadMagic(uint magic, ReadOnlySpan<byte> firstBytes)
     {
-        string? looksLike = RawImageSniffer.Describe(firstBytes);
+        string? looksLike = DiskImageFormatSniffer.Describe(firstBytes);
         string problem = $"wrong magic 0x{magic:X8} (a sparse image starts with 0x{SparseFormat.Magic:X8})";
         if (looksLike is not null)
         {

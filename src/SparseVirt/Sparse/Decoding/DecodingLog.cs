@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace SparseVirt.Sparse.Decoding;
+namespace SparseVirt.Sparse;
 
 /// <summary>The decoding namespace's log messages (source-generated, allocation-free when disabled).</summary>
 internal static partial class DecodingLog

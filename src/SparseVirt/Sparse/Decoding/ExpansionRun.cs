@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace SparseVirt.Sparse.Decoding;
+namespace SparseVirt.Sparse;
 
 /// <summary>The state one expansion (of one or several pieces) shares: options, progress and statistics.</summary>
 internal sealed class ExpansionRun

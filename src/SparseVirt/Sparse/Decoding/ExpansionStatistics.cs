@@ -1,4 +1,4 @@
-namespace SparseVirt.Sparse.Decoding;
+namespace SparseVirt.Sparse;
 
 /// <summary>What one expansion did, by kind of output range, for the closing log line.</summary>
 internal sealed class ExpansionStatistics

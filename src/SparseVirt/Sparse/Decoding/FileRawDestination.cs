@@ -2,7 +2,7 @@ using System.Buffers;
 using Microsoft.Win32.SafeHandles;
 using SparseVirt.Sparse.IO;
 
-namespace SparseVirt.Sparse.Decoding;
+namespace SparseVirt.Sparse;
 
 /// <summary>
 /// Expanded output written with positional I/O into a file: a fresh regular file (the temporary file beside the

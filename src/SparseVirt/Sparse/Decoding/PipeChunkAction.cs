@@ -1,4 +1,4 @@
-namespace SparseVirt.Sparse.Decoding;
+namespace SparseVirt.Sparse;
 
 /// <summary>What the pipeline decoder must do after parsing one header from the pipe.</summary>
 internal enum PipeChunkActionKind

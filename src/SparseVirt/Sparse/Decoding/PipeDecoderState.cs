@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 
-namespace SparseVirt.Sparse.Decoding;
+namespace SparseVirt.Sparse;
 
 /// <summary>
 /// The pipeline decoder's position in the image: file header read or not, the chunk validator, the RAW payload
@@ -9,7 +9,7 @@ namespace SparseVirt.Sparse.Decoding;
 /// </summary>
 internal sealed class PipeDecoderState
 {
-    private SparseChunkValidator _validator;
+    private SparseChunkCursor _validator;
     private bool _headerRead;
 
     public SparseHeader Header { get; private set; }
@@ -70,7 +70,7 @@ internal sealed class PipeDecoderState
         var chunkHeader = SparseChunkHeader.Read(fields);
 
         // Validate on a copy: if the value after the header has not arrived, the chunk is parsed again next time.
-        SparseChunkValidator validator = _validator;
+        SparseChunkCursor validator = _validator;
         SparseChunk chunk = validator.Accept(chunkHeader, InputOffset);
         bool hasValue = chunk.Type is SparseChunkType.Fill or SparseChunkType.Crc32;
         int needed = headerSize + (hasValue ? SparseFormat.FillOrCrcPayloadSize : 0);
@@ -149,7 +149,7 @@ internal sealed class PipeDecoderState
         if (buffer.Length >= 4 && !HasMagic(buffer))
         {
             // Wait for enough bytes to say what the input looks like instead (the input's end also triggers the error).
-            if (buffer.Length >= RawImageSniffer.BytesWanted)
+            if (buffer.Length >= DiskImageFormatSniffer.BytesWanted)
             {
                 ThrowIfBadMagic(buffer);
             }
@@ -170,7 +170,7 @@ internal sealed class PipeDecoderState
 
         Header = header;
         _headerRead = true;
-        _validator = new SparseChunkValidator(header);
+        _validator = new SparseChunkCursor(header);
         Checksum = run.Options.VerifyChecksums ? new ExpansionChecksum() : null;
         buffer = buffer.Slice(header.FileHeaderSize);
         InputOffset = header.FileHeaderSize;
@@ -189,7 +189,7 @@ internal sealed class PipeDecoderState
     {
         if (buffer.Length >= 4 && !HasMagic(buffer))
         {
-            byte[] first = buffer.Slice(0, Math.Min(buffer.Length, RawImageSniffer.BytesWanted)).ToArray();
+            byte[] first = buffer.Slice(0, Math.Min(buffer.Length, DiskImageFormatSniffer.BytesWanted)).ToArray();
             SparseThrowHelper.ThrowBadMagic(BinaryPrimitives.ReadUInt32LittleEndian(first), first);
         }
     }

@@ -1,4 +1,4 @@
-namespace SparseVirt.Sparse.Decoding;
+namespace SparseVirt.Sparse;
 
 /// <summary>
 /// Forwards expansion progress to the caller's <see cref="IProgress{T}"/> at a bounded rate (every 64 MiB and at the

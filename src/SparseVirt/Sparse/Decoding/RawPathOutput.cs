@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 using SparseVirt.Sparse.IO;
 
-namespace SparseVirt.Sparse.Decoding;
+namespace SparseVirt.Sparse;
 
 /// <summary>
 /// The destination of an expansion named by a path, opened the way its kind needs:

@@ -1,4 +1,4 @@
-namespace SparseVirt.Sparse.Decoding;
+namespace SparseVirt.Sparse;
 
 /// <summary>
 /// Puts the name of the input (its path) in front of a format or truncation error's message, keeping the

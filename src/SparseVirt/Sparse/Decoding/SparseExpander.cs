@@ -2,7 +2,7 @@ using System.Buffers;
 using Microsoft.Win32.SafeHandles;
 using SparseVirt.Sparse.IO;
 
-namespace SparseVirt.Sparse.Decoding;
+namespace SparseVirt.Sparse;
 
 /// <summary>
 /// Expands opened (seekable) sparse images into a destination, chunk by chunk from the validated chunk table:

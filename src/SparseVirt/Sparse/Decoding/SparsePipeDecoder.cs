@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
 
-namespace SparseVirt.Sparse.Decoding;
+namespace SparseVirt.Sparse;
 
 /// <summary>
 /// Expands a sparse image read front to back from a <see cref="PipeReader"/>: any non-seekable source (a pipe,
@@ -14,10 +14,10 @@ namespace SparseVirt.Sparse.Decoding;
 public static class SparsePipeDecoder
 {
     /// <summary>RAW payload is written in batches of at least this much (or the rest of the chunk), to keep system calls few.</summary>
-    public const int RawBatchBytes = 1024 * 1024;
+    internal const int RawBatchBytes = 1024 * 1024;
 
     /// <summary>Options for wrapping a non-seekable <see cref="Stream"/> in a <see cref="PipeReader"/> for this decoder: large segments, so RAW writes are large.</summary>
-    public static StreamPipeReaderOptions ReaderOptions(bool leaveOpen) =>
+    internal static StreamPipeReaderOptions ReaderOptions(bool leaveOpen) =>
         new(pool: null, bufferSize: RawBatchBytes, minimumReadSize: 64 * 1024, leaveOpen: leaveOpen);
 
     /// <summary>

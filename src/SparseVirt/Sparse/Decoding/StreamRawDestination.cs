@@ -1,4 +1,4 @@
-namespace SparseVirt.Sparse.Decoding;
+namespace SparseVirt.Sparse;
 
 /// <summary>
 /// Expanded output written into a caller's stream, from its position at the start: every defined byte is written
