@@ -124,7 +124,7 @@ public static class SparseAppender
                         for (long done = 0; done < chunk.PayloadLength;)
                         {
                             int part = (int)Math.Min(bufferLength, chunk.PayloadLength - done);
-                            await image.ReadPayloadExactlyAsync(chunk.PayloadOffset + done, buffer.AsMemory(0, part), useAsync, cancellationToken).ConfigureAwait(false);
+                            await image.ReadPayloadExactlyAsync(chunk.PayloadOffset + done, buffer.AsMemory(0, part), chunk.Index, useAsync, cancellationToken).ConfigureAwait(false);
                             await writer.AddRawAsync(buffer.AsMemory(0, part)).ConfigureAwait(false);
                             done += part;
                         }

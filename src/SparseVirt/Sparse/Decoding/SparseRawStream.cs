@@ -92,7 +92,7 @@ internal sealed class SparseRawStream : Stream
             Span<byte> target = buffer.Slice(total, count);
             if (chunk.Type == SparseChunkType.Raw)
             {
-                ReadRaw(chunk, within, target, _image.ReadPayload(chunk.PayloadOffset + within, target));
+                _image.ReadPayloadExactly(chunk.PayloadOffset + within, target, chunk.Index);
             }
             else
             {
@@ -117,8 +117,7 @@ internal sealed class SparseRawStream : Stream
             Memory<byte> target = buffer.Slice(total, count);
             if (chunk.Type == SparseChunkType.Raw)
             {
-                int read = await _image.ReadPayloadAsync(chunk.PayloadOffset + within, target, useAsync: true, cancellationToken).ConfigureAwait(false);
-                ReadRaw(chunk, within, target.Span, read);
+                await _image.ReadPayloadExactlyAsync(chunk.PayloadOffset + within, target, chunk.Index, useAsync: true, cancellationToken).ConfigureAwait(false);
             }
             else
             {
@@ -154,15 +153,6 @@ internal sealed class SparseRawStream : Stream
     {
         int index = Array.BinarySearch(_starts, position);
         return index >= 0 ? index : ~index - 1;
-    }
-
-    private static void ReadRaw(SparseChunk chunk, long within, Span<byte> target, int read)
-    {
-        if (read < target.Length)
-        {
-            long end = chunk.PayloadOffset + within + read;
-            SparseThrowHelper.ThrowTruncated($"RAW chunk's payload ends at byte {end} (the input shrank after it was opened)", chunk.Index, end);
-        }
     }
 
     private static void Produce(SparseChunk chunk, long within, Span<byte> target)

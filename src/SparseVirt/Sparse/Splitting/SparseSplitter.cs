@@ -256,7 +256,7 @@ public static class SparseSplitter
         {
             int part = (int)Math.Min(length, buffer.Length);
             Memory<byte> chunk = buffer.AsMemory(0, part);
-            await image.ReadPayloadExactlyAsync(offset, chunk, useAsync, cancellationToken).ConfigureAwait(false);
+            await image.ReadPayloadExactlyAsync(offset, chunk, null, useAsync, cancellationToken).ConfigureAwait(false);
             await output.WriteAsync(chunk, useAsync, cancellationToken).ConfigureAwait(false);
             offset += part;
             length -= part;
