@@ -52,7 +52,7 @@ internal sealed class ChunkApplier
     public void KernelCopyFailed()
     {
         _kernelCopyWorks = false;
-        DecodingLog.KernelCopyUnavailable(Logger);
+        SparseLog.KernelCopyUnavailable(Logger);
     }
 
     /// <summary>Starts a piece (an image): its checksum starts over and the destination takes its length.</summary>
@@ -144,7 +144,7 @@ internal sealed class ChunkApplier
         {
             Report();
         }
-        DecodingLog.Expanded(Logger, rawLength, _rawBytes, _fillBytes, _zeroBytes, _skippedBytes, _checksumsVerified);
+        SparseLog.Expanded(Logger, rawLength, _rawBytes, _fillBytes, _zeroBytes, _skippedBytes, _checksumsVerified);
     }
 
     private void AppendFill(uint pattern, long length, CancellationToken cancellationToken)

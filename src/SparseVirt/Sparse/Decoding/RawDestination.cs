@@ -29,10 +29,10 @@ internal abstract class RawDestination : IAsyncDisposable
         switch (kind)
         {
             case FileKind.BlockDevice:
-                DecodingLog.WritingInPlace(logger, path, "block device");
+                SparseLog.WritingInPlace(logger, path, "block device");
                 return FileRawDestination.OpenBlockDevice(path);
             case FileKind.Other:
-                DecodingLog.WritingInPlace(logger, path, "special file");
+                SparseLog.WritingInPlace(logger, path, "special file");
                 var special = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
                 return new StreamRawDestination(special, sequentialOnly: true, ownsStream: true);
             default:

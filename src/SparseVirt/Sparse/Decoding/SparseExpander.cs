@@ -19,7 +19,7 @@ internal static class SparseExpander
         for (int i = 0; i < pieces.Count; i++)
         {
             SparseImage piece = pieces[i];
-            DecodingLog.ExpandingPiece(applier.Logger, i + 1, pieces.Count, piece.Chunks.Count, piece.RawLength, applier.Destination.Description);
+            SparseLog.ExpandingPiece(applier.Logger, i + 1, pieces.Count, piece.Chunks.Count, piece.RawLength, applier.Destination.Description);
             try
             {
                 await ExpandPieceAsync(piece, applier, i, useAsync, cancellationToken).ConfigureAwait(false);

@@ -120,7 +120,7 @@ public static class SparsePipeDecoder
             {
                 if (!rest.IsEmpty)
                 {
-                    DecodingLog.StreamTrailingBytes(applier.Logger, rest.Length, parser.InputOffset);
+                    SparseLog.StreamTrailingBytes(applier.Logger, rest.Length, parser.InputOffset);
                 }
                 break;
             }
@@ -136,7 +136,7 @@ public static class SparsePipeDecoder
         switch (parsed)
         {
             case PipeParseResult.FileHeader:
-                DecodingLog.StreamHeader(applier.Logger, header.TotalChunks, header.TotalBlocks, header.BlockSize, header.RawLength);
+                SparseLog.StreamHeader(applier.Logger, header.TotalChunks, header.TotalBlocks, header.BlockSize, header.RawLength);
                 return applier.BeginPieceAsync(header, 0, useAsync, cancellationToken);
             case PipeParseResult.Chunk:
                 return applier.ApplyAsync(chunk, header.BlockSize, useAsync, cancellationToken);
