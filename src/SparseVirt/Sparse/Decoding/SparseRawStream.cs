@@ -85,10 +85,7 @@ internal sealed class SparseRawStream : Stream
         int total = 0;
         while (total < buffer.Length && _position < _image.RawLength)
         {
-            int index = FindChunk(_position);
-            SparseChunk chunk = _chunks[index];
-            long within = _position - _starts[index];
-            int count = (int)Math.Min(buffer.Length - total, chunk.OutputLength(_blockSize) - within);
+            (SparseChunk chunk, long within, int count) = NextRange(buffer.Length - total);
             Span<byte> target = buffer.Slice(total, count);
             if (chunk.Type == SparseChunkType.Raw)
             {
@@ -110,10 +107,7 @@ internal sealed class SparseRawStream : Stream
         int total = 0;
         while (total < buffer.Length && _position < _image.RawLength)
         {
-            int index = FindChunk(_position);
-            SparseChunk chunk = _chunks[index];
-            long within = _position - _starts[index];
-            int count = (int)Math.Min(buffer.Length - total, chunk.OutputLength(_blockSize) - within);
+            (SparseChunk chunk, long within, int count) = NextRange(buffer.Length - total);
             Memory<byte> target = buffer.Slice(total, count);
             if (chunk.Type == SparseChunkType.Raw)
             {
@@ -153,6 +147,15 @@ internal sealed class SparseRawStream : Stream
     {
         int index = Array.BinarySearch(_starts, position);
         return index >= 0 ? index : ~index - 1;
+    }
+
+    /// <summary>The chunk holding the current position, the offset in its output, and how much of it (at most <paramref name="wanted"/>) the next step reads.</summary>
+    private (SparseChunk Chunk, long Within, int Count) NextRange(int wanted)
+    {
+        int index = FindChunk(_position);
+        SparseChunk chunk = _chunks[index];
+        long within = _position - _starts[index];
+        return (chunk, within, (int)Math.Min(wanted, chunk.OutputLength(_blockSize) - within));
     }
 
     private static void Produce(SparseChunk chunk, long within, Span<byte> target)
