@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using BenchmarkDotNet.Attributes;
-using SparseVirt.Sparse.Writing;
+using SparseVirt.Sparse;
 
 namespace SparseVirt.Benchmarks.Sparse;
 

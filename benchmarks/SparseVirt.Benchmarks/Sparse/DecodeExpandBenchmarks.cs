@@ -1,7 +1,6 @@
 using System.IO.Pipelines;
 using BenchmarkDotNet.Attributes;
 using SparseVirt.Sparse;
-using SparseVirt.Sparse.Decoding;
 
 namespace SparseVirt.Benchmarks.Sparse;
 

@@ -1,6 +1,5 @@
 using BenchmarkDotNet.Attributes;
 using SparseVirt.Sparse;
-using SparseVirt.Sparse.Splitting;
 
 namespace SparseVirt.Benchmarks.Sparse;
 

@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using SparseVirt.Sparse.Writing;
+using SparseVirt.Sparse;
 
 namespace SparseVirt.Benchmarks.Sparse;
 

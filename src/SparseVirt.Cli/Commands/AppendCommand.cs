@@ -1,6 +1,6 @@
 using System.CommandLine;
 using SparseVirt.Cli.Infrastructure;
-using SparseVirt.Sparse.Appending;
+using SparseVirt.Sparse;
 
 namespace SparseVirt.Cli.Commands;
 
@@ -19,9 +19,9 @@ internal static class AppendCommand
         };
         VerbRunner.SetAction(command, console, async (context, cancellationToken) =>
         {
-            var options = WriterOptionsArguments.Build(null, context.GetValue(zeroFill), context.GetValue(crc));
-            var logger = context.LoggerFactory.CreateLogger("SparseVirt.Sparse.Appending");
-            await SparseAppender.AppendAsync(context.GetValue(output), context.GetValue(input), options, null, logger, cancellationToken).ConfigureAwait(false);
+            var options = WriterOptionsArguments.Build(null, context.GetValue(zeroFill), context.GetValue(crc))
+                .WithLogger(context.LoggerFactory.CreateLogger("SparseVirt.Sparse.Appending"));
+            await SparseAppender.AppendAsync(context.GetValue(output), context.GetValue(input), options, null, cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;
         });
         return command;

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using SparseVirt.Cli.Infrastructure;
 using SparseVirt.Sparse;
-using SparseVirt.Sparse.Inspection;
 
 namespace SparseVirt.Cli.Commands;
 
@@ -19,8 +18,8 @@ internal static class InfoCommand
         };
         VerbRunner.SetAction(command, console, async (context, cancellationToken) =>
         {
-            var logger = context.LoggerFactory.CreateLogger("SparseVirt.Sparse.Inspection");
-            await using SparseImage image = await SparseImage.OpenAsync(context.GetValue(input), logger, cancellationToken).ConfigureAwait(false);
+            var options = SparseExpandOptions.Default.WithLogger(context.LoggerFactory.CreateLogger("SparseVirt.Sparse.Inspection"));
+            await using SparseImage image = await SparseImage.OpenAsync(context.GetValue(input), options, cancellationToken).ConfigureAwait(false);
             SparseImageInfo info = SparseImageInfo.FromImage(image);
             string text = context.GetValue(json) ? info.ToJson() : Describe(context.GetValue(input), info);
             await console.Out.WriteLineAsync(text).ConfigureAwait(false);

@@ -6,7 +6,6 @@ using SparseVirt.Cli.Run;
 using SparseVirt.Hypervisor;
 using SparseVirt.Qemu;
 using SparseVirt.Sparse;
-using SparseVirt.Sparse.Decoding;
 
 namespace SparseVirt.Cli.Commands;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using SparseVirt.Cli.Infrastructure;
-using SparseVirt.Sparse.Writing;
+using SparseVirt.Sparse;
 
 namespace SparseVirt.Cli.Commands;
 
@@ -41,26 +41,26 @@ internal static class SparseCommand
             {
                 throw new UsageException($"the block size is given twice, as {positional} and as --block-size {named}");
             }
-            SparseWriterOptions options = WriterOptionsArguments.Build(named ?? positional, context.GetValue(zeroFill), context.GetValue(crc));
+            SparseWriterOptions options = WriterOptionsArguments.Build(named ?? positional, context.GetValue(zeroFill), context.GetValue(crc))
+                .WithLogger(context.LoggerFactory.CreateLogger("SparseVirt.Sparse.Writing"));
 
             string inputPath = context.GetValue(input);
             string outputPath = context.GetValue(output);
-            var logger = context.LoggerFactory.CreateLogger("SparseVirt.Sparse.Writing");
             if (outputPath == "-")
             {
                 await using Stream standardOutput = Console.OpenStandardOutput();
                 await using Stream source = inputPath == "-" ? console.OpenStandardInput() : File.OpenRead(inputPath);
-                await SparseConverter.ConvertAsync(source, standardOutput, options, null, logger, cancellationToken).ConfigureAwait(false);
+                await SparseConverter.ConvertAsync(source, standardOutput, options, null, cancellationToken).ConfigureAwait(false);
             }
             else if (inputPath == "-")
             {
                 await using Stream source = console.OpenStandardInput();
-                await SparseConverter.ConvertAsync(source, outputPath, options, null, logger, cancellationToken).ConfigureAwait(false);
+                await SparseConverter.ConvertAsync(source, outputPath, options, null, cancellationToken).ConfigureAwait(false);
             }
             else
             {
                 using IProgressBar progress = TerminalProgressBar.Create(console, "sparse", new FileInfo(inputPath).Length);
-                await SparseConverter.ConvertAsync(inputPath, outputPath, options, progress, logger, cancellationToken).ConfigureAwait(false);
+                await SparseConverter.ConvertAsync(inputPath, outputPath, options, progress, cancellationToken).ConfigureAwait(false);
             }
             return ExitCodes.Success;
         });

@@ -1,8 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using SparseVirt.Cli.Infrastructure;
-using SparseVirt.Sparse.Splitting;
-using SparseVirt.Sparse.Writing;
+using SparseVirt.Sparse;
 
 namespace SparseVirt.Cli.Commands;
 
@@ -22,13 +21,13 @@ internal static class SplitCommand
         VerbRunner.SetAction(command, console, async (context, cancellationToken) =>
         {
             long limit = ParseSize(context.GetValue(maxBytes));
-            var logger = context.LoggerFactory.CreateLogger("SparseVirt.Sparse.Splitting");
+            var options = SparseWriterOptions.Default.WithLogger(context.LoggerFactory.CreateLogger("SparseVirt.Sparse.Splitting"));
             IReadOnlyList<string> pieces;
             try
             {
                 // The pieces together are about as large as a sparse input: its size scales the bar.
                 using IProgressBar progress = TerminalProgressBar.Create(console, "split", new FileInfo(context.GetValue(input)).Length);
-                pieces = await SparseSplitter.SplitAsync(context.GetValue(input), context.GetValue(output), limit, SparseWriterOptions.Default, progress, logger, cancellationToken).ConfigureAwait(false);
+                pieces = await SparseSplitter.SplitAsync(context.GetValue(input), context.GetValue(output), limit, options, progress, cancellationToken).ConfigureAwait(false);
             }
             catch (ArgumentOutOfRangeException e) when (e.ParamName == "maxBytes")
             {

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using SparseVirt.Cli.Infrastructure;
 using SparseVirt.Sparse;
-using SparseVirt.Sparse.Decoding;
 
 namespace SparseVirt.Cli.Commands;
 
@@ -58,11 +57,9 @@ internal static class UnsparseCommand
                 throw new UsageException("'-' (standard input) can only be the single input of unsparse.");
             }
 
-            var options = new SparseExpandOptions
-            {
-                VerifyChecksums = context.GetValue(verify),
-                Logger = context.LoggerFactory.CreateLogger("SparseVirt.Sparse.Decoding"),
-            };
+            var options = SparseExpandOptions.Default
+                .WithVerifyChecksums(context.GetValue(verify))
+                .WithLogger(context.LoggerFactory.CreateLogger("SparseVirt.Sparse.Decoding"));
 
             using ExpandProgress? progress = ExpandProgress.ForTerminal(context.Console, "Expanding");
             if (inputs is [StandardInputName])

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using SparseVirt.Cli.Infrastructure;
-using SparseVirt.Sparse.Inspection;
+using SparseVirt.Sparse;
 
 namespace SparseVirt.Cli.Commands;
 
@@ -18,8 +18,8 @@ internal static class VerifyCommand
         VerbRunner.SetAction(command, console, async (context, cancellationToken) =>
         {
             string path = context.GetValue(input);
-            var logger = context.LoggerFactory.CreateLogger("SparseVirt.Sparse.Inspection");
-            SparseVerificationResult result = await SparseVerifier.VerifyAsync(path, null, logger, cancellationToken).ConfigureAwait(false);
+            var options = SparseExpandOptions.Default.WithLogger(context.LoggerFactory.CreateLogger("SparseVirt.Sparse.Inspection"));
+            SparseVerificationResult result = await SparseVerifier.VerifyAsync(path, options, null, cancellationToken).ConfigureAwait(false);
             if (context.GetValue(json))
             {
                 await console.Out.WriteLineAsync(result.ToJson()).ConfigureAwait(false);

@@ -1,5 +1,5 @@
 using SparseVirt.Cli.Infrastructure;
-using SparseVirt.Sparse.Writing;
+using SparseVirt.Sparse;
 
 namespace SparseVirt.Cli.Commands;
 

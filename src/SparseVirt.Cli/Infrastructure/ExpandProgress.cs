@@ -1,4 +1,4 @@
-using SparseVirt.Sparse.Decoding;
+using SparseVirt.Sparse;
 
 namespace SparseVirt.Cli.Infrastructure;
 

@@ -16,81 +16,92 @@ public sealed partial class SparseImage
     internal SafeFileHandle? SourceFileHandle => BaseStream is FileStream file ? file.SafeFileHandle : null;
 
     /// <summary>
-    /// Reads payload bytes at <paramref name="offset"/> (relative to the image's start) into
-    /// <paramref name="destination"/>; returns the bytes read, fewer only at the end of the input.
+    /// Fills <paramref name="destination"/> with the image's bytes from <paramref name="offset"/> (relative to the
+    /// image's start): the one way chunk data is read from an opened image.
     /// </summary>
-    internal async ValueTask<int> ReadPayloadAsync(long offset, Memory<byte> destination, bool useAsync, CancellationToken cancellationToken)
+    /// <remarks><c>chunkIndex</c>: the chunk the bytes belong to, for the error; null when not known.</remarks>
+    /// <exception cref="SparseTruncatedException">The image ends first (it shrank after it was opened).</exception>
+    internal async ValueTask ReadPayloadExactlyAsync(long offset, Memory<byte> destination, int? chunkIndex, bool useAsync, CancellationToken cancellationToken)
     {
-        long position = Origin + offset;
+        if (!useAsync)
+        {
+            ReadPayloadExactly(offset, destination.Span, chunkIndex);
+            return;
+        }
+
+        int read;
         if (SourceFileHandle is SafeFileHandle handle)
         {
-            int total = 0;
-            while (total < destination.Length)
+            read = 0;
+            while (read < destination.Length)
             {
-                int read = useAsync
-                    ? await RandomAccess.ReadAsync(handle, destination[total..], position + total, cancellationToken).ConfigureAwait(false)
-                    : RandomAccess.Read(handle, destination.Span[total..], position + total);
-                if (read == 0)
+                int step = await RandomAccess.ReadAsync(handle, destination[read..], Origin + offset + read, cancellationToken).ConfigureAwait(false);
+                if (step == 0)
                 {
                     break;
                 }
-                total += read;
+                read += step;
             }
-            return total;
-        }
-
-        // Another stream has one position: reads through it take turns.
-        if (useAsync)
-        {
-            await _streamGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         else
         {
-            _streamGate.Wait(cancellationToken);
+            // Another stream has one position: reads through it take turns.
+            await _streamGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                Stream stream = BaseStream;
+                stream.Position = Origin + offset;
+                read = await stream.ReadAtLeastAsync(destination, destination.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _streamGate.Release();
+            }
         }
-        try
-        {
-            Stream stream = BaseStream;
-            stream.Position = position;
-            return useAsync
-                ? await stream.ReadAtLeastAsync(destination, destination.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false)
-                : stream.ReadAtLeast(destination.Span, destination.Length, throwOnEndOfStream: false);
-        }
-        finally
-        {
-            _streamGate.Release();
-        }
+        ThrowIfShort(offset, destination.Length, read, chunkIndex);
     }
 
-    /// <summary>Reads payload bytes at <paramref name="offset"/> (relative to the image's start); returns the bytes read, fewer only at the end of the input.</summary>
-    internal int ReadPayload(long offset, Span<byte> destination)
+    /// <inheritdoc cref="ReadPayloadExactlyAsync"/>
+    internal void ReadPayloadExactly(long offset, Span<byte> destination, int? chunkIndex)
     {
-        long position = Origin + offset;
+        int read;
         if (SourceFileHandle is SafeFileHandle handle)
         {
-            int total = 0;
-            while (total < destination.Length)
+            read = 0;
+            while (read < destination.Length)
             {
-                int read = RandomAccess.Read(handle, destination[total..], position + total);
-                if (read == 0)
+                int step = RandomAccess.Read(handle, destination[read..], Origin + offset + read);
+                if (step == 0)
                 {
                     break;
                 }
-                total += read;
+                read += step;
             }
-            return total;
         }
+        else
+        {
+            _streamGate.Wait();
+            try
+            {
+                Stream stream = BaseStream;
+                stream.Position = Origin + offset;
+                read = stream.ReadAtLeast(destination, destination.Length, throwOnEndOfStream: false);
+            }
+            finally
+            {
+                _streamGate.Release();
+            }
+        }
+        ThrowIfShort(offset, destination.Length, read, chunkIndex);
+    }
 
-        _streamGate.Wait();
-        try
+    private static void ThrowIfShort(long offset, int wanted, int read, int? chunkIndex)
+    {
+        if (read < wanted)
         {
-            Stream stream = BaseStream;
-            stream.Position = position;
-            return stream.ReadAtLeast(destination, destination.Length, throwOnEndOfStream: false);
-        }
-        finally
-        {
-            _streamGate.Release();
+            long end = offset + read;
+            SparseThrowHelper.ThrowTruncated(
+                $"the image ends at byte {end}, {wanted - read} bytes short of the chunk data it declares (it shrank after it was opened)", chunkIndex, end);
         }
     }
 }

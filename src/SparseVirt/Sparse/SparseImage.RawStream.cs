@@ -1,4 +1,3 @@
-using SparseVirt.Sparse.Decoding;
 
 namespace SparseVirt.Sparse;
 

@@ -1,5 +1,4 @@
 using System.IO.Pipelines;
-using SparseVirt.Sparse.Decoding;
 
 namespace SparseVirt.Sparse;
 
@@ -105,16 +104,16 @@ public sealed partial class SparseImage
         IReadOnlyList<SparseImage> pieces, string destinationPath, SparseExpandOptions? options, IProgress<SparseExpandProgress>? progress, bool useAsync, CancellationToken cancellationToken, IReadOnlyList<string>? pieceNames = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(destinationPath);
-        var run = new ExpansionRun(options, progress, TotalRawLength(pieces));
-        await using RawPathOutput output = RawPathOutput.Open(destinationPath, run.Logger);
-        await SparseExpander.ExpandAsync(pieces, output.Destination, run, useAsync, cancellationToken, pieceNames).ConfigureAwait(false);
-        await output.CommitAsync(useAsync).ConfigureAwait(false);
+        await using RawDestination destination = RawDestination.OpenPath(destinationPath, options?.Logger);
+        var applier = new ChunkApplier(destination, options, progress, TotalRawLength(pieces));
+        await SparseExpander.ExpandAsync(pieces, applier, useAsync, cancellationToken, pieceNames).ConfigureAwait(false);
+        await destination.CommitAsync(useAsync).ConfigureAwait(false);
     }
 
     private static ValueTask ExpandToStreamAsync(IReadOnlyList<SparseImage> pieces, Stream destination, SparseExpandOptions? options, IProgress<SparseExpandProgress>? progress, bool useAsync, CancellationToken cancellationToken)
     {
-        var target = new StreamRawDestination(destination);
-        return SparseExpander.ExpandAsync(pieces, target, new ExpansionRun(options, progress, TotalRawLength(pieces)), useAsync, cancellationToken);
+        var applier = new ChunkApplier(new StreamRawDestination(destination), options, progress, TotalRawLength(pieces));
+        return SparseExpander.ExpandAsync(pieces, applier, useAsync, cancellationToken);
     }
 
     private static async ValueTask ExpandPathsAsync(IEnumerable<string> sourcePaths, string destinationPath, SparseExpandOptions? options, IProgress<SparseExpandProgress>? progress, bool useAsync, CancellationToken cancellationToken)
@@ -148,9 +147,9 @@ public sealed partial class SparseImage
     {
         try
         {
-            return useAsync ? await OpenAsync(path, options?.Logger, cancellationToken).ConfigureAwait(false) : Open(path, options?.Logger);
+            return useAsync ? await OpenAsync(path, options, cancellationToken).ConfigureAwait(false) : Open(path, options);
         }
-        catch (Exception e) when (SourceNamedErrors.Name(e, path) is Exception named)
+        catch (Exception e) when (SparseThrowHelper.NameSource(e, path) is Exception named)
         {
             throw named;
         }
@@ -177,7 +176,7 @@ public sealed partial class SparseImage
             useAsync,
             cancellationToken,
             image => ExpandToStreamAsync([image], destination, options, progress, useAsync, cancellationToken),
-            async reader => await SparsePipeDecoder.DecodeAsync(reader, new StreamRawDestination(destination), new ExpansionRun(options, progress, -1), useAsync, cancellationToken).ConfigureAwait(false));
+            async reader => await SparsePipeDecoder.DecodeAsync(reader, new ChunkApplier(new StreamRawDestination(destination), options, progress, -1), useAsync, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>Opens a seekable source as an image (chunk table first); wraps any other in a pipe for the pipeline decoder.</summary>
@@ -188,8 +187,8 @@ public sealed partial class SparseImage
         if (source.CanSeek)
         {
             await using SparseImage image = useAsync
-                ? await OpenAsync(source, leaveOpen: true, options?.Logger, cancellationToken).ConfigureAwait(false)
-                : Open(source, leaveOpen: true, options?.Logger);
+                ? await OpenAsync(source, leaveOpen: true, options, cancellationToken).ConfigureAwait(false)
+                : Open(source, leaveOpen: true, options);
             await expandImage(image).ConfigureAwait(false);
             return;
         }

@@ -7,8 +7,8 @@ namespace SparseVirt.Sparse;
 
 /// <summary>
 /// An Android sparse image opened for reading: its validated file header and chunk table (the chunk data stays in
-/// the image until it is expanded). Open one with <see cref="Open(string, ILogger?)"/> or
-/// <see cref="Open(Stream, bool, ILogger?)"/>; the stream must be seekable. Non-seekable sources are expanded
+/// the image until it is expanded). Open one with <see cref="Open(string, SparseExpandOptions?)"/> or
+/// <see cref="Open(Stream, bool, SparseExpandOptions?)"/>; the stream must be seekable. Non-seekable sources are expanded
 /// directly, without opening, by the streaming decoder.
 /// </summary>
 public sealed partial class SparseImage : IDisposable, IAsyncDisposable
@@ -57,14 +57,16 @@ public sealed partial class SparseImage : IDisposable, IAsyncDisposable
     internal ILogger Logger { get; }
 
     /// <summary>Opens the sparse image at <paramref name="path"/> and reads and validates its chunk table.</summary>
+    /// <param name="path">The sparse image file.</param>
+    /// <param name="options">Where diagnostics go (<see cref="SparseExpandOptions.Logger"/>); the defaults when null.</param>
     /// <exception cref="InvalidDataException">The image breaks the format (the message says where).</exception>
     /// <exception cref="SparseTruncatedException">The image ends before its headers say it should.</exception>
-    public static SparseImage Open(string path, ILogger? logger = null)
+    public static SparseImage Open(string path, SparseExpandOptions? options = null)
     {
         FileStream stream = OpenFile(path);
         try
         {
-            return Open(stream, leaveOpen: false, logger);
+            return Open(stream, leaveOpen: false, options);
         }
         catch
         {
@@ -76,18 +78,18 @@ public sealed partial class SparseImage : IDisposable, IAsyncDisposable
     /// <summary>Reads and validates the chunk table of the sparse image starting at <paramref name="stream"/>'s position.</summary>
     /// <param name="stream">A readable, seekable stream.</param>
     /// <param name="leaveOpen">True to leave <paramref name="stream"/> open when the image is disposed.</param>
-    /// <param name="logger">Receives diagnostics; none by default.</param>
+    /// <param name="options">Where diagnostics go (<see cref="SparseExpandOptions.Logger"/>); the defaults when null.</param>
     /// <exception cref="NotSupportedException">The stream cannot seek (expand it with the streaming decoder instead).</exception>
-    public static SparseImage Open(Stream stream, bool leaveOpen = false, ILogger? logger = null) =>
-        OpenCoreAsync(stream, leaveOpen, logger, useAsync: false, CancellationToken.None).GetAwaiter().GetResult();
+    public static SparseImage Open(Stream stream, bool leaveOpen = false, SparseExpandOptions? options = null) =>
+        OpenCoreAsync(stream, leaveOpen, options?.Logger, useAsync: false, CancellationToken.None).GetAwaiter().GetResult();
 
     /// <summary>Opens the sparse image at <paramref name="path"/> and reads and validates its chunk table asynchronously.</summary>
-    public static async Task<SparseImage> OpenAsync(string path, ILogger? logger = null, CancellationToken cancellationToken = default)
+    public static async Task<SparseImage> OpenAsync(string path, SparseExpandOptions? options = null, CancellationToken cancellationToken = default)
     {
         FileStream stream = OpenFile(path, asynchronous: true);
         try
         {
-            return await OpenCoreAsync(stream, leaveOpen: false, logger, useAsync: true, cancellationToken).ConfigureAwait(false);
+            return await OpenCoreAsync(stream, leaveOpen: false, options?.Logger, useAsync: true, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -97,8 +99,8 @@ public sealed partial class SparseImage : IDisposable, IAsyncDisposable
     }
 
     /// <summary>Reads and validates the chunk table of the sparse image at <paramref name="stream"/>'s position asynchronously.</summary>
-    public static Task<SparseImage> OpenAsync(Stream stream, bool leaveOpen = false, ILogger? logger = null, CancellationToken cancellationToken = default) =>
-        OpenCoreAsync(stream, leaveOpen, logger, useAsync: true, cancellationToken).AsTask();
+    public static Task<SparseImage> OpenAsync(Stream stream, bool leaveOpen = false, SparseExpandOptions? options = null, CancellationToken cancellationToken = default) =>
+        OpenCoreAsync(stream, leaveOpen, options?.Logger, useAsync: true, cancellationToken).AsTask();
 
     /// <summary>True when the file at <paramref name="path"/> starts with the sparse image magic number.</summary>
     public static bool IsSparseImage(string path)
@@ -184,10 +186,10 @@ public sealed partial class SparseImage : IDisposable, IAsyncDisposable
         long origin = stream.Position;
         long available = stream.Length - origin;
 
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Max(RawImageSniffer.BytesWanted, ushort.MaxValue + SparseFormat.FillOrCrcPayloadSize));
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Max(DiskImageFormatSniffer.BytesWanted, ushort.MaxValue + SparseFormat.FillOrCrcPayloadSize));
         try
         {
-            int headerRead = await ReadAtAsync(stream, origin, buffer.AsMemory(0, RawImageSniffer.BytesWanted), useAsync, cancellationToken).ConfigureAwait(false);
+            int headerRead = await ReadAtAsync(stream, origin, buffer.AsMemory(0, DiskImageFormatSniffer.BytesWanted), useAsync, cancellationToken).ConfigureAwait(false);
             if (headerRead < 4 || !SparseHeader.HasMagic(buffer))
             {
                 if (headerRead < 4)
@@ -222,7 +224,7 @@ public sealed partial class SparseImage : IDisposable, IAsyncDisposable
             // Even a count the input could hold is untrusted (a RAW payload can stand where chunk headers are declared):
             // the table grows with the chunks actually read.
             var chunks = new SparseChunk[Math.Min(header.TotalChunks, InitialChunkCapacity)];
-            var validator = new SparseChunkValidator(header);
+            var validator = new SparseChunkCursor(header);
             int headerBytes = header.ChunkHeaderSize;
             for (int i = 0; i < header.TotalChunks; i++)
             {
@@ -242,7 +244,7 @@ public sealed partial class SparseImage : IDisposable, IAsyncDisposable
                 if (end > available)
                 {
                     SparseThrowHelper.ThrowTruncated(
-                        $"{SparseChunkValidator.TypeName(chunk.Type)} chunk's {chunk.PayloadLength} payload bytes run to byte {end} but the input ends at byte {available}",
+                        $"{SparseChunkCursor.TypeName(chunk.Type)} chunk's {chunk.PayloadLength} payload bytes run to byte {end} but the input ends at byte {available}",
                         i,
                         available);
                 }

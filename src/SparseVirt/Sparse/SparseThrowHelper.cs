@@ -9,7 +9,7 @@ internal static class SparseThrowHelper
     [DoesNotReturn]
     public static void ThrowBadMagic(uint magic, ReadOnlySpan<byte> firstBytes)
     {
-        string? looksLike = RawImageSniffer.Describe(firstBytes);
+        string? looksLike = DiskImageFormatSniffer.Describe(firstBytes);
         string problem = $"wrong magic 0x{magic:X8} (a sparse image starts with 0x{SparseFormat.Magic:X8})";
         if (looksLike is not null)
         {
@@ -59,4 +59,27 @@ internal static class SparseThrowHelper
 
     public static uint ReadMagicOrZero(ReadOnlySpan<byte> source) =>
         source.Length >= 4 ? BinaryPrimitives.ReadUInt32LittleEndian(source) : 0;
+
+    /// <summary>
+    /// The same format or truncation error with the input's name (its path) in front of the message, keeping the
+    /// exception's type and location data, so a tool printing the message says which file is bad; null when
+    /// <paramref name="error"/> is not a sparse-image error.
+    /// </summary>
+    public static Exception? NameSource(Exception error, string source)
+    {
+        Exception? named = error switch
+        {
+            SparseTruncatedException truncated => new SparseTruncatedException($"{source}: {truncated.Message}", truncated),
+            InvalidDataException invalid => new InvalidDataException($"{source}: {invalid.Message}", invalid),
+            _ => null,
+        };
+        if (named is not null)
+        {
+            foreach (System.Collections.DictionaryEntry entry in error.Data)
+            {
+                named.Data[entry.Key] = entry.Value;
+            }
+        }
+        return named;
+    }
 }

@@ -3,9 +3,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Win32.SafeHandles;
 using SparseVirt.Sparse.IO;
-using SparseVirt.Sparse.Writing;
 
-namespace SparseVirt.Sparse.Appending;
+namespace SparseVirt.Sparse;
 
 /// <summary>
 /// Appends raw data to the end of a sparse image, or of a raw image (which becomes a sparse image), as AOSP
@@ -19,31 +18,30 @@ public static class SparseAppender
     /// <summary>Appends the raw data at <paramref name="rawDataPath"/> to the image at <paramref name="imagePath"/>.</summary>
     /// <param name="imagePath">A sparse image, or a raw image (sparsed with <paramref name="options"/>; 4096-byte blocks by default, as append2simg).</param>
     /// <param name="rawDataPath">The raw data to append: a multiple of the image's block size.</param>
-    /// <param name="options">How raw data is sparsed; a sparse image keeps its own block size.</param>
-    /// <param name="logger">Receives diagnostics.</param>
+    /// <param name="options">How raw data is sparsed (a sparse image keeps its own block size) and where diagnostics go.</param>
+    /// <param name="progress">Receives the number of raw bytes of the appended data processed so far.</param>
     /// <returns>The header of the image written.</returns>
     /// <exception cref="ArgumentException">The data is not a whole number of blocks, or a raw image is not (nothing is written).</exception>
-    public static SparseHeader Append(string imagePath, string rawDataPath, SparseWriterOptions? options = null, ILogger? logger = null) =>
-        AppendCoreAsync(imagePath, rawDataPath, options, null, logger, useAsync: false, CancellationToken.None).GetAwaiter().GetResult();
+    public static SparseHeader Append(string imagePath, string rawDataPath, SparseWriterOptions? options = null, IProgress<long>? progress = null) =>
+        AppendCoreAsync(imagePath, rawDataPath, options, progress, useAsync: false, CancellationToken.None).GetAwaiter().GetResult();
 
-    /// <inheritdoc cref="Append(string, string, SparseWriterOptions?, ILogger?)"/>
+    /// <inheritdoc cref="Append(string, string, SparseWriterOptions?, IProgress{long}?)"/>
     /// <param name="imagePath">A sparse image, or a raw image (sparsed with <paramref name="options"/>; 4096-byte blocks by default, as append2simg).</param>
     /// <param name="rawDataPath">The raw data to append: a multiple of the image's block size.</param>
-    /// <param name="options">How raw data is sparsed; a sparse image keeps its own block size.</param>
+    /// <param name="options">How raw data is sparsed (a sparse image keeps its own block size) and where diagnostics go.</param>
     /// <param name="progress">Receives the number of raw bytes of the appended data processed so far.</param>
-    /// <param name="logger">Receives diagnostics.</param>
     /// <param name="cancellationToken">Stops the append; the image is then left as it was.</param>
-    public static Task<SparseHeader> AppendAsync(string imagePath, string rawDataPath, SparseWriterOptions? options = null, IProgress<long>? progress = null, ILogger? logger = null, CancellationToken cancellationToken = default) =>
-        AppendCoreAsync(imagePath, rawDataPath, options, progress, logger, useAsync: true, cancellationToken).AsTask();
+    public static Task<SparseHeader> AppendAsync(string imagePath, string rawDataPath, SparseWriterOptions? options = null, IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
+        AppendCoreAsync(imagePath, rawDataPath, options, progress, useAsync: true, cancellationToken).AsTask();
 
-    private static async ValueTask<SparseHeader> AppendCoreAsync(string imagePath, string rawDataPath, SparseWriterOptions? options, IProgress<long>? progress, ILogger? logger, bool useAsync, CancellationToken cancellationToken)
+    private static async ValueTask<SparseHeader> AppendCoreAsync(string imagePath, string rawDataPath, SparseWriterOptions? options, IProgress<long>? progress, bool useAsync, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(imagePath);
         ArgumentException.ThrowIfNullOrEmpty(rawDataPath);
         options ??= SparseWriterOptions.Default;
-        logger ??= NullLogger.Instance;
+        ILogger logger = options.Logger ?? NullLogger.Instance;
 
-        SparseImage? sparse = SparseImage.IsSparseImage(imagePath) ? SparseImage.Open(imagePath, logger) : null;
+        SparseImage? sparse = SparseImage.IsSparseImage(imagePath) ? SparseImage.Open(imagePath, SparseExpandOptions.Default.WithLogger(logger)) : null;
         try
         {
             if (sparse is not null)
@@ -126,7 +124,7 @@ public static class SparseAppender
                         for (long done = 0; done < chunk.PayloadLength;)
                         {
                             int part = (int)Math.Min(bufferLength, chunk.PayloadLength - done);
-                            await image.ReadPayloadExactlyAsync(chunk.PayloadOffset + done, buffer.AsMemory(0, part), useAsync, cancellationToken).ConfigureAwait(false);
+                            await image.ReadPayloadExactlyAsync(chunk.PayloadOffset + done, buffer.AsMemory(0, part), chunk.Index, useAsync, cancellationToken).ConfigureAwait(false);
                             await writer.AddRawAsync(buffer.AsMemory(0, part)).ConfigureAwait(false);
                             done += part;
                         }

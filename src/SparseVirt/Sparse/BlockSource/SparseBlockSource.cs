@@ -1,6 +1,5 @@
 using Microsoft.Win32.SafeHandles;
 using SparseVirt.BlockSources;
-using SparseVirt.Sparse.Decoding;
 
 namespace SparseVirt.Sparse;
 
@@ -92,9 +91,9 @@ public sealed partial class SparseBlockSource : IBlockSource, IDisposable, IAsyn
     {
         try
         {
-            return SparseImage.Open(path, options?.Logger);
+            return SparseImage.Open(path, options);
         }
-        catch (Exception e) when (SourceNamedErrors.Name(e, path) is Exception named)
+        catch (Exception e) when (SparseThrowHelper.NameSource(e, path) is Exception named)
         {
             throw named;
         }

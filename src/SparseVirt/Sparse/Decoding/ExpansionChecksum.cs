@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.IO.Hashing;
 
-namespace SparseVirt.Sparse.Decoding;
+namespace SparseVirt.Sparse;
 
 /// <summary>
 /// The running CRC32 of one piece's expanded output, as the format defines it (AOSP libsparse

@@ -2,12 +2,13 @@ using System.Buffers;
 using Microsoft.Win32.SafeHandles;
 using SparseVirt.Sparse.IO;
 
-namespace SparseVirt.Sparse.Decoding;
+namespace SparseVirt.Sparse;
 
 /// <summary>
 /// Expanded output written with positional I/O into a file: a fresh regular file (the temporary file beside the
 /// destination), which is sized up front so that zero ranges and DONT_CARE stay holes, or a block device, which is
-/// written in place (every defined byte, zeros included; DONT_CARE leaves what is there).
+/// written in place (every defined byte, zeros included; DONT_CARE leaves what is there). It owns the file: the
+/// temporary file is renamed over the destination by <see cref="CommitAsync"/> and removed on disposal without one.
 /// </summary>
 internal sealed class FileRawDestination : RawDestination
 {
@@ -15,20 +16,30 @@ internal sealed class FileRawDestination : RawDestination
     private const int RepeatsPerGatherWrite = 8;
 
     private readonly SafeFileHandle _handle;
+    private readonly AtomicFileOutput? _temporaryFile;
     private readonly bool _isRegularFile;
     private readonly string _description;
     private readonly List<ReadOnlyMemory<byte>> _gather = new(RepeatsPerGatherWrite);
     private bool _rangesAreFresh;
 
-    /// <param name="handle">The file, open for writing.</param>
-    /// <param name="isFreshRegularFile">True for a new, empty regular file (holes allowed), false for a block device.</param>
-    /// <param name="description">What it is, for logs.</param>
-    public FileRawDestination(SafeFileHandle handle, bool isFreshRegularFile, string description)
+    private FileRawDestination(SafeFileHandle handle, AtomicFileOutput? temporaryFile, string description)
     {
         _handle = handle;
-        _isRegularFile = isFreshRegularFile;
+        _temporaryFile = temporaryFile;
+        _isRegularFile = temporaryFile is not null;
         _description = description;
     }
+
+    /// <summary>Creates the temporary file beside <paramref name="path"/> (whose folder must exist) that <see cref="CommitAsync"/> renames over it.</summary>
+    public static FileRawDestination CreateTemporary(string path)
+    {
+        AtomicFileOutput temporary = AtomicFileOutput.Create(path);
+        return new FileRawDestination(temporary.Handle, temporary, path);
+    }
+
+    /// <summary>Opens an existing block device, written in place.</summary>
+    public static FileRawDestination OpenBlockDevice(string path) =>
+        new(File.OpenHandle(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite), null, $"block device {path}");
 
     public override string Description => _description;
 
@@ -99,6 +110,34 @@ internal sealed class FileRawDestination : RawDestination
     public override ValueTask SkipAsync(long offset, long length, bool useAsync, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
     public override ValueTask CompleteAsync(long rawLength, bool useAsync, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    public override async ValueTask CommitAsync(bool useAsync)
+    {
+        if (_temporaryFile is null)
+        {
+            return;
+        }
+        if (useAsync)
+        {
+            await _temporaryFile.CommitAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            _temporaryFile.Commit();
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (_temporaryFile is not null)
+        {
+            await _temporaryFile.DisposeAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            _handle.Dispose();
+        }
+    }
 
     protected override async ValueTask WriteRepeatedAsync(ReadOnlyMemory<byte> pattern, long offset, long length, bool useAsync, CancellationToken cancellationToken)
     {

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 
-namespace SparseVirt.Sparse.Decoding;
+namespace SparseVirt.Sparse;
 
 /// <summary>Large buffers of one repeated 32-bit pattern, for writing FILL chunks (and zeros) in big writes.</summary>
 internal static class PatternBuffers

@@ -1,15 +1,46 @@
 using System.Buffers;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Win32.SafeHandles;
+using SparseVirt.Interop;
+using SparseVirt.Sparse.IO;
 
-namespace SparseVirt.Sparse.Decoding;
+namespace SparseVirt.Sparse;
 
 /// <summary>
-/// Where expanded output goes. Offsets are positions in the expanded image. The subclasses decide what each kind
-/// of range costs: a fresh regular file leaves zero ranges as holes, a block device gets every defined byte, a
-/// caller's stream gets every defined byte and seeks over DONT_CARE when it can.
+/// Where expanded output goes; it owns what it opened (a temporary file, a device) and releases it on disposal.
+/// Offsets are positions in the expanded image. The subclasses decide what each kind of range costs: a fresh
+/// regular file leaves zero ranges as holes, a block device gets every defined byte, a stream gets every defined
+/// byte and seeks over DONT_CARE when it can.
 /// </summary>
-internal abstract class RawDestination
+internal abstract class RawDestination : IAsyncDisposable
 {
+    /// <summary>
+    /// Opens the destination named by a path the way its kind needs: a new or existing regular file is written as a
+    /// temporary file beside it (sized, with holes) and renamed over it by <see cref="CommitAsync"/>; an existing
+    /// block device is written in place (it cannot be renamed over); any other existing special file (a character
+    /// device such as <c>/dev/null</c>, a FIFO) is written in order like a stream. Disposing without a commit
+    /// removes the temporary file and leaves an existing file as it was.
+    /// </summary>
+    public static RawDestination OpenPath(string path, ILogger? logger)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        logger ??= NullLogger.Instance;
+        UnixFileType kind = File.Exists(path) ? FileStatus.Of(path).Kind : UnixFileType.RegularFile;
+        switch (kind)
+        {
+            case UnixFileType.BlockDevice:
+                SparseLog.WritingInPlace(logger, path, "block device");
+                return FileRawDestination.OpenBlockDevice(path);
+            case UnixFileType.RegularFile:
+                return FileRawDestination.CreateTemporary(path);
+            default:
+                SparseLog.WritingInPlace(logger, path, "special file");
+                var special = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
+                return new StreamRawDestination(special, sequentialOnly: true, ownsStream: true);
+        }
+    }
+
     /// <summary>What the destination is, for logs.</summary>
     public abstract string Description { get; }
 
@@ -45,6 +76,12 @@ internal abstract class RawDestination
 
     /// <summary>Called once after the last piece with its expanded length, which the output ends at.</summary>
     public abstract ValueTask CompleteAsync(long rawLength, bool useAsync, CancellationToken cancellationToken);
+
+    /// <summary>Makes the output final (a temporary file is renamed over the destination); nothing to do for others.</summary>
+    public virtual ValueTask CommitAsync(bool useAsync) => ValueTask.CompletedTask;
+
+    /// <summary>Releases what the destination opened; without a commit, a temporary file is removed.</summary>
+    public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     /// <summary>Writes <paramref name="length"/> bytes of a repeated 32-bit pattern (a FILL chunk).</summary>
     public async ValueTask FillAsync(uint pattern, long offset, long length, bool useAsync, CancellationToken cancellationToken)

@@ -1,14 +1,19 @@
 using Microsoft.Extensions.Logging;
 
-namespace SparseVirt.Sparse.Decoding;
+namespace SparseVirt.Sparse;
 
 /// <summary>
-/// How a sparse image is expanded. Immutable: derive variations with the <c>With...</c> methods (or <c>with</c>).
+/// How a sparse image is read and expanded (opening, expanding, verifying). Immutable: start from <see cref="Default"/> and
+/// derive variations with the <c>With...</c> methods.
 /// </summary>
 public sealed record SparseExpandOptions
 {
     /// <summary>The defaults: no checksum verification, no logging.</summary>
     public static SparseExpandOptions Default { get; } = new();
+
+    private SparseExpandOptions()
+    {
+    }
 
     /// <summary>
     /// Verify checksums while expanding: at each CRC32 chunk, the CRC32 of everything expanded so far (DONT_CARE
@@ -16,10 +21,10 @@ public sealed record SparseExpandOptions
     /// equal the CRC32 of the whole expanded image. Off by default, as in AOSP's <c>simg2img</c>; on, every byte
     /// passes through memory, so RAW data is no longer copied inside the kernel.
     /// </summary>
-    public bool VerifyChecksums { get; init; }
+    public bool VerifyChecksums { get; private init; }
 
     /// <summary>Receives diagnostics (debug-level summaries, warnings about ignored trailing bytes); none when null.</summary>
-    public ILogger? Logger { get; init; }
+    public ILogger? Logger { get; private init; }
 
     /// <summary>A copy with <see cref="VerifyChecksums"/> set.</summary>
     public SparseExpandOptions WithVerifyChecksums(bool verify = true) => this with { VerifyChecksums = verify };

@@ -1,4 +1,4 @@
-namespace SparseVirt.Sparse.Decoding;
+namespace SparseVirt.Sparse;
 
 /// <summary>How far an expansion has come, reported through <see cref="IProgress{T}"/>.</summary>
 /// <param name="BytesExpanded">Output bytes produced so far (holes and skipped ranges count: they are done too).</param>

@@ -1,8 +1,7 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.IO.Pipelines;
 
-namespace SparseVirt.Sparse.Decoding;
+namespace SparseVirt.Sparse;
 
 /// <summary>
 /// Expands a sparse image read front to back from a <see cref="PipeReader"/>: any non-seekable source (a pipe,
@@ -14,10 +13,10 @@ namespace SparseVirt.Sparse.Decoding;
 public static class SparsePipeDecoder
 {
     /// <summary>RAW payload is written in batches of at least this much (or the rest of the chunk), to keep system calls few.</summary>
-    public const int RawBatchBytes = 1024 * 1024;
+    internal const int RawBatchBytes = 1024 * 1024;
 
     /// <summary>Options for wrapping a non-seekable <see cref="Stream"/> in a <see cref="PipeReader"/> for this decoder: large segments, so RAW writes are large.</summary>
-    public static StreamPipeReaderOptions ReaderOptions(bool leaveOpen) =>
+    internal static StreamPipeReaderOptions ReaderOptions(bool leaveOpen) =>
         new(pool: null, bufferSize: RawBatchBytes, minimumReadSize: 64 * 1024, leaveOpen: leaveOpen);
 
     /// <summary>
@@ -45,22 +44,25 @@ public static class SparsePipeDecoder
     public static Task<SparseHeader> ExpandAsync(PipeReader source, Stream destination, SparseExpandOptions? options = null, IProgress<SparseExpandProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
-        var target = new StreamRawDestination(destination);
-        return DecodeAsync(source, target, new ExpansionRun(options, progress, -1), useAsync: true, cancellationToken).AsTask();
+        var applier = new ChunkApplier(new StreamRawDestination(destination), options, progress, -1);
+        return DecodeAsync(source, applier, useAsync: true, cancellationToken).AsTask();
     }
 
     internal static async ValueTask<SparseHeader> ExpandToPathAsync(PipeReader source, string destinationPath, SparseExpandOptions? options, IProgress<SparseExpandProgress>? progress, bool useAsync, CancellationToken cancellationToken)
     {
-        var run = new ExpansionRun(options, progress, -1);
-        await using RawPathOutput output = RawPathOutput.Open(destinationPath, run.Logger);
-        SparseHeader header = await DecodeAsync(source, output.Destination, run, useAsync, cancellationToken).ConfigureAwait(false);
-        await output.CommitAsync(useAsync).ConfigureAwait(false);
+        await using RawDestination destination = RawDestination.OpenPath(destinationPath, options?.Logger);
+        SparseHeader header = await DecodeAsync(source, new ChunkApplier(destination, options, progress, -1), useAsync, cancellationToken).ConfigureAwait(false);
+        await destination.CommitAsync(useAsync).ConfigureAwait(false);
         return header;
     }
 
-    internal static async ValueTask<SparseHeader> DecodeAsync(PipeReader reader, RawDestination destination, ExpansionRun run, bool useAsync, CancellationToken cancellationToken)
+    /// <summary>
+    /// The read loop: parses headers from the pipe's buffers and hands chunks to <paramref name="applier"/>; what is
+    /// particular to a pipe is only that RAW payloads are written from the pipe's own buffers, in batches.
+    /// </summary>
+    internal static async ValueTask<SparseHeader> DecodeAsync(PipeReader reader, ChunkApplier applier, bool useAsync, CancellationToken cancellationToken)
     {
-        var state = new PipeDecoderState();
+        var parser = new PipeChunkParser();
         while (true)
         {
             ReadResult result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
@@ -73,40 +75,39 @@ public static class SparsePipeDecoder
             bool needMore = false;
             try
             {
-                while (!state.IsDone)
+                while (!parser.IsDone)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    if (state.RawRemaining > 0)
+                    if (parser.RawRemaining > 0)
                     {
-                        long take = Math.Min(state.RawRemaining, rest.Length);
-                        if (take == 0 || (take < state.RawRemaining && take < RawBatchBytes && !result.IsCompleted))
+                        long take = Math.Min(parser.RawRemaining, rest.Length);
+                        if (take == 0 || (take < parser.RawRemaining && take < RawBatchBytes && !result.IsCompleted))
                         {
                             needMore = true;
                             break;
                         }
-                        ReadOnlySequence<byte> payload = rest.Slice(0, take);
-                        state.Checksum?.Append(payload);
-                        await destination.WriteAsync(payload, state.OutputOffset, useAsync, cancellationToken).ConfigureAwait(false);
+                        await applier.WriteRawAsync(rest.Slice(0, take), parser.OutputOffset, useAsync, cancellationToken).ConfigureAwait(false);
                         rest = rest.Slice(take);
-                        state.ConsumeRaw(take);
-                        if (state.RawRemaining == 0)
+                        parser.ConsumeRaw(take);
+                        if (parser.RawRemaining == 0)
                         {
-                            run.Progress.Advance(state.CurrentChunkLength);
+                            applier.EndRawChunk(parser.CurrentChunkLength);
                         }
                         continue;
                     }
 
-                    if (!state.TryParseNext(ref rest, run, out PipeChunkAction action))
+                    PipeParseResult parsed = parser.TryParseNext(ref rest, out SparseChunk chunk);
+                    if (parsed == PipeParseResult.NeedMore)
                     {
                         needMore = true;
                         break;
                     }
-                    await ApplyAsync(action, state, destination, run, useAsync, cancellationToken).ConfigureAwait(false);
+                    await ApplyAsync(parsed, chunk, parser.Header, applier, useAsync, cancellationToken).ConfigureAwait(false);
                 }
 
                 if (needMore && result.IsCompleted)
                 {
-                    state.ThrowTruncated(rest);
+                    parser.ThrowTruncated(rest);
                 }
             }
             finally
@@ -115,72 +116,33 @@ public static class SparsePipeDecoder
                 reader.AdvanceTo(rest.Start, needMore ? rest.End : rest.Start);
             }
 
-            if (state.IsDone)
+            if (parser.IsDone)
             {
                 if (!rest.IsEmpty)
                 {
-                    DecodingLog.StreamTrailingBytes(run.Logger, rest.Length, state.InputOffset);
+                    SparseLog.StreamTrailingBytes(applier.Logger, rest.Length, parser.InputOffset);
                 }
                 break;
             }
         }
 
-        SparseHeader header = state.Header;
-        await destination.CompleteAsync(header.RawLength, useAsync, cancellationToken).ConfigureAwait(false);
-        run.Finish(header.RawLength);
+        SparseHeader header = parser.Header;
+        await applier.FinishAsync(header.RawLength, useAsync, cancellationToken).ConfigureAwait(false);
         return header;
     }
 
-    private static async ValueTask ApplyAsync(PipeChunkAction action, PipeDecoderState state, RawDestination destination, ExpansionRun run, bool useAsync, CancellationToken cancellationToken)
+    private static ValueTask ApplyAsync(PipeParseResult parsed, SparseChunk chunk, SparseHeader header, ChunkApplier applier, bool useAsync, CancellationToken cancellationToken)
     {
-        SparseChunk chunk = action.Chunk;
-        switch (action.Kind)
+        switch (parsed)
         {
-            case PipeChunkActionKind.Header:
-                SparseHeader header = state.Header;
-                DecodingLog.StreamHeader(run.Logger, header.TotalChunks, header.TotalBlocks, header.BlockSize, header.RawLength);
-                run.Progress.TotalBytes = header.RawLength;
-                await destination.BeginPieceAsync(header.RawLength, 0, useAsync, cancellationToken).ConfigureAwait(false);
-                break;
-            case PipeChunkActionKind.Fill:
-                long fillLength = chunk.OutputLength(state.Header.BlockSize);
-                await destination.FillAsync(chunk.FillValue, action.OutputOffset, fillLength, useAsync, cancellationToken).ConfigureAwait(false);
-                SparseExpander.AppendFill(state.Checksum, chunk.FillValue, fillLength, cancellationToken);
-                if (chunk.FillValue == 0)
-                {
-                    run.Statistics.ZeroBytes += fillLength;
-                }
-                else
-                {
-                    run.Statistics.FillBytes += fillLength;
-                }
-                run.Progress.Advance(fillLength);
-                break;
-            case PipeChunkActionKind.DontCare:
-                long skipLength = chunk.OutputLength(state.Header.BlockSize);
-                await destination.SkipAsync(action.OutputOffset, skipLength, useAsync, cancellationToken).ConfigureAwait(false);
-                state.Checksum?.AppendRepeated(PatternBuffers.Zeros.Span, skipLength, cancellationToken);
-                run.Statistics.SkippedBytes += skipLength;
-                run.Progress.Advance(skipLength);
-                break;
-            case PipeChunkActionKind.Crc32:
-                if (state.Checksum is not null)
-                {
-                    state.Checksum.Verify(chunk.Crc32, chunk.Index, chunk.HeaderOffset);
-                    run.Statistics.ChecksumsVerified++;
-                }
-                break;
-            case PipeChunkActionKind.Raw:
-                destination.PrepareRawRange(action.OutputOffset, chunk.OutputLength(state.Header.BlockSize));
-                run.Statistics.RawBytes += chunk.OutputLength(state.Header.BlockSize);
-                break;
-            case PipeChunkActionKind.End:
-                if (state.Checksum is not null && state.Header.ImageChecksum != 0)
-                {
-                    state.Checksum.Verify(state.Header.ImageChecksum, null, 24);
-                    run.Statistics.ChecksumsVerified++;
-                }
-                break;
+            case PipeParseResult.FileHeader:
+                SparseLog.StreamHeader(applier.Logger, header.TotalChunks, header.TotalBlocks, header.BlockSize, header.RawLength);
+                return applier.BeginPieceAsync(header, 0, useAsync, cancellationToken);
+            case PipeParseResult.Chunk:
+                return applier.ApplyAsync(chunk, header.BlockSize, useAsync, cancellationToken);
+            default:
+                applier.EndPiece(header);
+                return ValueTask.CompletedTask;
         }
     }
 }

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.InteropServices;
 
-namespace SparseVirt.Sparse.Decoding;
+namespace SparseVirt.Sparse;
 
 /// <summary>
 /// A read-only, seekable view of a sparse image's expanded bytes (see <see cref="SparseImage.OpenRawStream"/>).
@@ -85,14 +85,11 @@ internal sealed class SparseRawStream : Stream
         int total = 0;
         while (total < buffer.Length && _position < _image.RawLength)
         {
-            int index = FindChunk(_position);
-            SparseChunk chunk = _chunks[index];
-            long within = _position - _starts[index];
-            int count = (int)Math.Min(buffer.Length - total, chunk.OutputLength(_blockSize) - within);
+            (SparseChunk chunk, long within, int count) = NextRange(buffer.Length - total);
             Span<byte> target = buffer.Slice(total, count);
             if (chunk.Type == SparseChunkType.Raw)
             {
-                ReadRaw(chunk, within, target, _image.ReadPayload(chunk.PayloadOffset + within, target));
+                _image.ReadPayloadExactly(chunk.PayloadOffset + within, target, chunk.Index);
             }
             else
             {
@@ -110,15 +107,11 @@ internal sealed class SparseRawStream : Stream
         int total = 0;
         while (total < buffer.Length && _position < _image.RawLength)
         {
-            int index = FindChunk(_position);
-            SparseChunk chunk = _chunks[index];
-            long within = _position - _starts[index];
-            int count = (int)Math.Min(buffer.Length - total, chunk.OutputLength(_blockSize) - within);
+            (SparseChunk chunk, long within, int count) = NextRange(buffer.Length - total);
             Memory<byte> target = buffer.Slice(total, count);
             if (chunk.Type == SparseChunkType.Raw)
             {
-                int read = await _image.ReadPayloadAsync(chunk.PayloadOffset + within, target, useAsync: true, cancellationToken).ConfigureAwait(false);
-                ReadRaw(chunk, within, target.Span, read);
+                await _image.ReadPayloadExactlyAsync(chunk.PayloadOffset + within, target, chunk.Index, useAsync: true, cancellationToken).ConfigureAwait(false);
             }
             else
             {
@@ -156,13 +149,13 @@ internal sealed class SparseRawStream : Stream
         return index >= 0 ? index : ~index - 1;
     }
 
-    private static void ReadRaw(SparseChunk chunk, long within, Span<byte> target, int read)
+    /// <summary>The chunk holding the current position, the offset in its output, and how much of it (at most <paramref name="wanted"/>) the next step reads.</summary>
+    private (SparseChunk Chunk, long Within, int Count) NextRange(int wanted)
     {
-        if (read < target.Length)
-        {
-            long end = chunk.PayloadOffset + within + read;
-            SparseThrowHelper.ThrowTruncated($"RAW chunk's payload ends at byte {end} (the input shrank after it was opened)", chunk.Index, end);
-        }
+        int index = FindChunk(_position);
+        SparseChunk chunk = _chunks[index];
+        long within = _position - _starts[index];
+        return (chunk, within, (int)Math.Min(wanted, chunk.OutputLength(_blockSize) - within));
     }
 
     private static void Produce(SparseChunk chunk, long within, Span<byte> target)

@@ -1,4 +1,4 @@
-namespace SparseVirt.Sparse.Decoding;
+namespace SparseVirt.Sparse;
 
 /// <summary>
 /// Expanded output written into a caller's stream, from its position at the start: every defined byte is written
@@ -8,6 +8,7 @@ namespace SparseVirt.Sparse.Decoding;
 internal sealed class StreamRawDestination : RawDestination
 {
     private readonly Stream _stream;
+    private readonly bool _ownsStream;
     private readonly bool _canSeek;
     private readonly long _origin;
     private long _position;
@@ -17,7 +18,8 @@ internal sealed class StreamRawDestination : RawDestination
     /// Write in order even if the stream says it can seek: character devices such as <c>/dev/null</c> accept seeks
     /// but have no length to extend.
     /// </param>
-    public StreamRawDestination(Stream stream, bool sequentialOnly = false)
+    /// <param name="ownsStream">Dispose the stream with the destination (it was opened for it); a caller's stream stays open.</param>
+    public StreamRawDestination(Stream stream, bool sequentialOnly = false, bool ownsStream = false)
     {
         ArgumentNullException.ThrowIfNull(stream);
         if (!stream.CanWrite)
@@ -25,6 +27,7 @@ internal sealed class StreamRawDestination : RawDestination
             throw new ArgumentException("The destination stream must be writable.", nameof(stream));
         }
         _stream = stream;
+        _ownsStream = ownsStream;
         _canSeek = stream.CanSeek && !sequentialOnly;
         _origin = _canSeek ? stream.Position : 0;
     }
@@ -87,6 +90,8 @@ internal sealed class StreamRawDestination : RawDestination
             _stream.Flush();
         }
     }
+
+    public override ValueTask DisposeAsync() => _ownsStream ? _stream.DisposeAsync() : ValueTask.CompletedTask;
 
     private async ValueTask MoveToAsync(long offset, bool useAsync, CancellationToken cancellationToken)
     {

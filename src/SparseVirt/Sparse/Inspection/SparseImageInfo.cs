@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace SparseVirt.Sparse.Inspection;
+namespace SparseVirt.Sparse;
 
 /// <summary>
 /// What <c>sparsevirt info</c> reports about a sparse image: the header fields, every chunk, totals per chunk type
@@ -102,7 +102,7 @@ public sealed class SparseImageInfo
     public string ToJson() => JsonSerializer.Serialize(this, SparseInspectionJsonContext.Default.SparseImageInfo);
 
     /// <summary>The AOSP name of a chunk type: RAW, FILL, DONT_CARE or CRC32.</summary>
-    public static string TypeName(SparseChunkType type) => SparseChunkValidator.TypeName(type);
+    public static string TypeName(SparseChunkType type) => SparseChunkCursor.TypeName(type);
 }
 
 /// <summary>The file header's fields as the image declares them.</summary>

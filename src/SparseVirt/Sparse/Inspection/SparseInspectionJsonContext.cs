@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace SparseVirt.Sparse.Inspection;
+namespace SparseVirt.Sparse;
 
 /// <summary>Source-generated JSON for the inspection model (no reflection: trimming- and NativeAOT-safe).</summary>
 [JsonSourceGenerationOptions(

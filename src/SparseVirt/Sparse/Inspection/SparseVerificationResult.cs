@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace SparseVirt.Sparse.Inspection;
+namespace SparseVirt.Sparse;
 
 /// <summary>The outcome of <see cref="SparseVerifier"/>: valid, or the first problem found and where.</summary>
 public sealed class SparseVerificationResult

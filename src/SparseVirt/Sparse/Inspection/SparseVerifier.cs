@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
-using SparseVirt.Sparse.Decoding;
 
-namespace SparseVirt.Sparse.Inspection;
+namespace SparseVirt.Sparse;
 
 /// <summary>
 /// Checks a whole sparse image: its structure (header, every chunk header, block counts, truncation) and, when it
@@ -13,29 +12,29 @@ public static class SparseVerifier
 {
     /// <summary>Verifies the sparse image at <paramref name="path"/>.</summary>
     /// <param name="path">The sparse image.</param>
+    /// <param name="options">Where diagnostics go (checksums are always verified); the defaults when null.</param>
     /// <param name="progress">Receives how far the checksum pass has got.</param>
-    /// <param name="logger">Receives diagnostics.</param>
     /// <exception cref="FileNotFoundException">There is no such file (the other I/O errors propagate too).</exception>
-    public static SparseVerificationResult Verify(string path, IProgress<SparseExpandProgress>? progress = null, ILogger? logger = null) =>
-        VerifyCoreAsync(path, progress, logger, useAsync: false, CancellationToken.None).GetAwaiter().GetResult();
+    public static SparseVerificationResult Verify(string path, SparseExpandOptions? options = null, IProgress<SparseExpandProgress>? progress = null) =>
+        VerifyCoreAsync(path, options?.Logger, progress, useAsync: false, CancellationToken.None).GetAwaiter().GetResult();
 
-    /// <inheritdoc cref="Verify(string, IProgress{SparseExpandProgress}?, ILogger?)"/>
+    /// <inheritdoc cref="Verify(string, SparseExpandOptions?, IProgress{SparseExpandProgress}?)"/>
     /// <param name="path">The sparse image.</param>
+    /// <param name="options">Where diagnostics go (checksums are always verified); the defaults when null.</param>
     /// <param name="progress">Receives how far the checksum pass has got.</param>
-    /// <param name="logger">Receives diagnostics.</param>
     /// <param name="cancellationToken">Stops the verification.</param>
-    public static Task<SparseVerificationResult> VerifyAsync(string path, IProgress<SparseExpandProgress>? progress = null, ILogger? logger = null, CancellationToken cancellationToken = default) =>
-        VerifyCoreAsync(path, progress, logger, useAsync: true, cancellationToken).AsTask();
+    public static Task<SparseVerificationResult> VerifyAsync(string path, SparseExpandOptions? options = null, IProgress<SparseExpandProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        VerifyCoreAsync(path, options?.Logger, progress, useAsync: true, cancellationToken).AsTask();
 
-    private static async ValueTask<SparseVerificationResult> VerifyCoreAsync(string path, IProgress<SparseExpandProgress>? progress, ILogger? logger, bool useAsync, CancellationToken cancellationToken)
+    private static async ValueTask<SparseVerificationResult> VerifyCoreAsync(string path, ILogger? logger, IProgress<SparseExpandProgress>? progress, bool useAsync, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         SparseImage image;
         try
         {
             image = useAsync
-                ? await SparseImage.OpenAsync(path, logger, cancellationToken).ConfigureAwait(false)
-                : SparseImage.Open(path, logger);
+                ? await SparseImage.OpenAsync(path, SparseExpandOptions.Default.WithLogger(logger), cancellationToken).ConfigureAwait(false)
+                : SparseImage.Open(path, SparseExpandOptions.Default.WithLogger(logger));
         }
         catch (Exception e) when (e is InvalidDataException or SparseTruncatedException)
         {

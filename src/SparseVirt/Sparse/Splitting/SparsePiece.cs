@@ -1,4 +1,4 @@
-namespace SparseVirt.Sparse.Splitting;
+namespace SparseVirt.Sparse;
 
 /// <summary>
 /// One piece of a split sparse image: a complete sparse image of the same block size and total_blks as the

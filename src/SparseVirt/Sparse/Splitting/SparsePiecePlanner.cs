@@ -1,4 +1,4 @@
-namespace SparseVirt.Sparse.Splitting;
+namespace SparseVirt.Sparse;
 
 /// <summary>
 /// Packs an image's RAW and FILL chunks, in order, into pieces of at most a given size, cutting a RAW chunk across

@@ -4,9 +4,8 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SparseVirt.Sparse.IO;
-using SparseVirt.Sparse.Writing;
 
-namespace SparseVirt.Sparse.Splitting;
+namespace SparseVirt.Sparse;
 
 /// <summary>
 /// Splits a sparse image into pieces that each fit a size limit (fastboot's <c>max-download-size</c>), like AOSP
@@ -36,22 +35,21 @@ public static class SparseSplitter
     /// <param name="inputPath">A sparse image, or a raw image to sparse on the way.</param>
     /// <param name="outputPrefix">The pieces' path without the <c>.N</c> suffix.</param>
     /// <param name="maxBytes">The most bytes a piece may have.</param>
-    /// <param name="options">How a raw input is sparsed; ignored for sparse inputs.</param>
-    /// <param name="logger">Receives diagnostics.</param>
+    /// <param name="options">How a raw input is sparsed (ignored for sparse inputs), and where diagnostics go.</param>
+    /// <param name="progress">Receives the number of piece bytes written so far.</param>
     /// <returns>The paths of the pieces, in order.</returns>
-    public static IReadOnlyList<string> Split(string inputPath, string outputPrefix, long maxBytes, SparseWriterOptions? options = null, ILogger? logger = null) =>
-        SplitCoreAsync(inputPath, outputPrefix, maxBytes, options, null, logger, useAsync: false, CancellationToken.None).GetAwaiter().GetResult();
+    public static IReadOnlyList<string> Split(string inputPath, string outputPrefix, long maxBytes, SparseWriterOptions? options = null, IProgress<long>? progress = null) =>
+        SplitCoreAsync(inputPath, outputPrefix, maxBytes, options, progress, useAsync: false, CancellationToken.None).GetAwaiter().GetResult();
 
-    /// <inheritdoc cref="Split(string, string, long, SparseWriterOptions?, ILogger?)"/>
+    /// <inheritdoc cref="Split(string, string, long, SparseWriterOptions?, IProgress{long}?)"/>
     /// <param name="inputPath">A sparse image, or a raw image to sparse on the way.</param>
     /// <param name="outputPrefix">The pieces' path without the <c>.N</c> suffix.</param>
     /// <param name="maxBytes">The most bytes a piece may have.</param>
-    /// <param name="options">How a raw input is sparsed; ignored for sparse inputs.</param>
+    /// <param name="options">How a raw input is sparsed (ignored for sparse inputs), and where diagnostics go.</param>
     /// <param name="progress">Receives the number of piece bytes written so far.</param>
-    /// <param name="logger">Receives diagnostics.</param>
     /// <param name="cancellationToken">Stops the split; no piece is left behind.</param>
-    public static Task<IReadOnlyList<string>> SplitAsync(string inputPath, string outputPrefix, long maxBytes, SparseWriterOptions? options = null, IProgress<long>? progress = null, ILogger? logger = null, CancellationToken cancellationToken = default) =>
-        SplitCoreAsync(inputPath, outputPrefix, maxBytes, options, progress, logger, useAsync: true, cancellationToken).AsTask();
+    public static Task<IReadOnlyList<string>> SplitAsync(string inputPath, string outputPrefix, long maxBytes, SparseWriterOptions? options = null, IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
+        SplitCoreAsync(inputPath, outputPrefix, maxBytes, options, progress, useAsync: true, cancellationToken).AsTask();
 
     /// <summary>Writes one planned piece of <paramref name="image"/> to <paramref name="destination"/> (seekable or not).</summary>
     /// <param name="image">The image the piece was planned from.</param>
@@ -67,16 +65,17 @@ public static class SparseSplitter
         await WritePieceCoreAsync(image, piece, output, null, useAsync: true, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async ValueTask<IReadOnlyList<string>> SplitCoreAsync(string inputPath, string outputPrefix, long maxBytes, SparseWriterOptions? options, IProgress<long>? progress, ILogger? logger, bool useAsync, CancellationToken cancellationToken)
+    private static async ValueTask<IReadOnlyList<string>> SplitCoreAsync(string inputPath, string outputPrefix, long maxBytes, SparseWriterOptions? options, IProgress<long>? progress, bool useAsync, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(inputPath);
         ArgumentException.ThrowIfNullOrEmpty(outputPrefix);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
-        logger ??= NullLogger.Instance;
+        ILogger logger = options?.Logger ?? NullLogger.Instance;
+        SparseExpandOptions readOptions = SparseExpandOptions.Default.WithLogger(logger);
 
         if (SparseImage.IsSparseImage(inputPath))
         {
-            using SparseImage image = SparseImage.Open(inputPath, logger);
+            using SparseImage image = SparseImage.Open(inputPath, readOptions);
             return await SplitImageAsync(image, outputPrefix, maxBytes, progress, logger, useAsync, cancellationToken).ConfigureAwait(false);
         }
 
@@ -87,13 +86,13 @@ public static class SparseSplitter
         {
             if (useAsync)
             {
-                await SparseConverter.ConvertAsync(inputPath, temporaryPath, options, null, logger, cancellationToken).ConfigureAwait(false);
+                await SparseConverter.ConvertAsync(inputPath, temporaryPath, options, null, cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                SparseConverter.Convert(inputPath, temporaryPath, options, null, logger);
+                SparseConverter.Convert(inputPath, temporaryPath, options, null);
             }
-            using SparseImage image = SparseImage.Open(temporaryPath, logger);
+            using SparseImage image = SparseImage.Open(temporaryPath, readOptions);
             return await SplitImageAsync(image, outputPrefix, maxBytes, progress, logger, useAsync, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -257,7 +256,7 @@ public static class SparseSplitter
         {
             int part = (int)Math.Min(length, buffer.Length);
             Memory<byte> chunk = buffer.AsMemory(0, part);
-            await image.ReadPayloadExactlyAsync(offset, chunk, useAsync, cancellationToken).ConfigureAwait(false);
+            await image.ReadPayloadExactlyAsync(offset, chunk, null, useAsync, cancellationToken).ConfigureAwait(false);
             await output.WriteAsync(chunk, useAsync, cancellationToken).ConfigureAwait(false);
             offset += part;
             length -= part;

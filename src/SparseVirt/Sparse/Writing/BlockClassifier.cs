@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 
-namespace SparseVirt.Sparse.Writing;
+namespace SparseVirt.Sparse;
 
 /// <summary>
 /// Decides, block by block, whether a block can be a FILL chunk: all its 32-bit words equal (the test AOSP's

@@ -1,7 +1,7 @@
 using Microsoft.Win32.SafeHandles;
 using SparseVirt.Sparse.IO;
 
-namespace SparseVirt.Sparse.Writing;
+namespace SparseVirt.Sparse;
 
 /// <summary>
 /// Raw data in a file (or a part of one): holes the file system reports (SEEK_DATA / SEEK_HOLE) come back as hole

@@ -1,7 +1,7 @@
 using Microsoft.Win32.SafeHandles;
 using SparseVirt.Sparse.IO;
 
-namespace SparseVirt.Sparse.Writing;
+namespace SparseVirt.Sparse;
 
 /// <summary>A sparse image written into a file with positional writes (the handle's own offset is not used).</summary>
 internal sealed class FileSparseOutput(SafeFileHandle handle, long origin = 0) : SparseOutput

@@ -1,4 +1,4 @@
-namespace SparseVirt.Sparse.Writing;
+namespace SparseVirt.Sparse;
 
 /// <summary>
 /// Raw data on its way into a sparse image, read in pieces: data read into the caller's buffer, or a hole (a run

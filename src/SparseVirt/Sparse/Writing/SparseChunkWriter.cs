@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
 
-namespace SparseVirt.Sparse.Writing;
+namespace SparseVirt.Sparse;
 
 /// <summary>
 /// Writes a sparse image chunk by chunk: callers add runs of blocks (RAW data, FILL values, DONT_CARE), and the

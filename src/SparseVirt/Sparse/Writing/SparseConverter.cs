@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Win32.SafeHandles;
 using SparseVirt.Sparse.IO;
 
-namespace SparseVirt.Sparse.Writing;
+namespace SparseVirt.Sparse;
 
 /// <summary>
 /// Turns raw images into Android sparse images (what AOSP <c>img2simg</c> does): blocks whose 32-bit words are all
@@ -20,23 +20,21 @@ public static class SparseConverter
     /// <summary>Sparses the raw image at <paramref name="rawPath"/> into <paramref name="sparsePath"/> (written under a temporary name, renamed on success).</summary>
     /// <param name="rawPath">The raw image.</param>
     /// <param name="sparsePath">Where the sparse image goes; replaced if it exists.</param>
-    /// <param name="options">Block size, zero handling, checksums; <see cref="SparseWriterOptions.Default"/> when null.</param>
+    /// <param name="options">Block size, zero handling, checksums, logger; <see cref="SparseWriterOptions.Default"/> when null.</param>
     /// <param name="progress">Receives the number of raw bytes processed so far.</param>
-    /// <param name="logger">Receives diagnostics.</param>
     /// <returns>The file header of the image written.</returns>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the message names it).</exception>
-    public static SparseHeader Convert(string rawPath, string sparsePath, SparseWriterOptions? options = null, IProgress<long>? progress = null, ILogger? logger = null) =>
-        ConvertPathCoreAsync(rawPath, sparsePath, options, progress, logger, useAsync: false, CancellationToken.None).GetAwaiter().GetResult();
+    public static SparseHeader Convert(string rawPath, string sparsePath, SparseWriterOptions? options = null, IProgress<long>? progress = null) =>
+        ConvertPathCoreAsync(rawPath, sparsePath, options, progress, options?.Logger, useAsync: false, CancellationToken.None).GetAwaiter().GetResult();
 
-    /// <inheritdoc cref="Convert(string, string, SparseWriterOptions?, IProgress{long}?, ILogger?)"/>
+    /// <inheritdoc cref="Convert(string, string, SparseWriterOptions?, IProgress{long}?)"/>
     /// <param name="rawPath">The raw image.</param>
     /// <param name="sparsePath">Where the sparse image goes; replaced if it exists.</param>
-    /// <param name="options">Block size, zero handling, checksums; <see cref="SparseWriterOptions.Default"/> when null.</param>
+    /// <param name="options">Block size, zero handling, checksums, logger; <see cref="SparseWriterOptions.Default"/> when null.</param>
     /// <param name="progress">Receives the number of raw bytes processed so far.</param>
-    /// <param name="logger">Receives diagnostics.</param>
     /// <param name="cancellationToken">Stops the conversion; the destination is then left untouched.</param>
-    public static Task<SparseHeader> ConvertAsync(string rawPath, string sparsePath, SparseWriterOptions? options = null, IProgress<long>? progress = null, ILogger? logger = null, CancellationToken cancellationToken = default) =>
-        ConvertPathCoreAsync(rawPath, sparsePath, options, progress, logger, useAsync: true, cancellationToken).AsTask();
+    public static Task<SparseHeader> ConvertAsync(string rawPath, string sparsePath, SparseWriterOptions? options = null, IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
+        ConvertPathCoreAsync(rawPath, sparsePath, options, progress, options?.Logger, useAsync: true, cancellationToken).AsTask();
 
     /// <summary>
     /// Sparses the raw data read from <paramref name="raw"/> (from its position to its end) into
@@ -46,22 +44,20 @@ public static class SparseConverter
     /// </summary>
     /// <param name="raw">The raw data; seekable or not.</param>
     /// <param name="sparse">Where the sparse image is written; seekable or not. Left open.</param>
-    /// <param name="options">Block size, zero handling, checksums; <see cref="SparseWriterOptions.Default"/> when null.</param>
+    /// <param name="options">Block size, zero handling, checksums, logger; <see cref="SparseWriterOptions.Default"/> when null.</param>
     /// <param name="progress">Receives the number of raw bytes processed so far.</param>
-    /// <param name="logger">Receives diagnostics.</param>
     /// <returns>The file header of the image written.</returns>
-    public static SparseHeader Convert(Stream raw, Stream sparse, SparseWriterOptions? options = null, IProgress<long>? progress = null, ILogger? logger = null) =>
-        ConvertStreamCoreAsync(raw, sparse, options, progress, logger, useAsync: false, CancellationToken.None).GetAwaiter().GetResult();
+    public static SparseHeader Convert(Stream raw, Stream sparse, SparseWriterOptions? options = null, IProgress<long>? progress = null) =>
+        ConvertStreamCoreAsync(raw, sparse, options, progress, options?.Logger, useAsync: false, CancellationToken.None).GetAwaiter().GetResult();
 
-    /// <inheritdoc cref="Convert(Stream, Stream, SparseWriterOptions?, IProgress{long}?, ILogger?)"/>
+    /// <inheritdoc cref="Convert(Stream, Stream, SparseWriterOptions?, IProgress{long}?)"/>
     /// <param name="raw">The raw data; seekable or not.</param>
     /// <param name="sparse">Where the sparse image is written; seekable or not. Left open.</param>
-    /// <param name="options">Block size, zero handling, checksums; <see cref="SparseWriterOptions.Default"/> when null.</param>
+    /// <param name="options">Block size, zero handling, checksums, logger; <see cref="SparseWriterOptions.Default"/> when null.</param>
     /// <param name="progress">Receives the number of raw bytes processed so far.</param>
-    /// <param name="logger">Receives diagnostics.</param>
     /// <param name="cancellationToken">Stops the conversion.</param>
-    public static Task<SparseHeader> ConvertAsync(Stream raw, Stream sparse, SparseWriterOptions? options = null, IProgress<long>? progress = null, ILogger? logger = null, CancellationToken cancellationToken = default) =>
-        ConvertStreamCoreAsync(raw, sparse, options, progress, logger, useAsync: true, cancellationToken).AsTask();
+    public static Task<SparseHeader> ConvertAsync(Stream raw, Stream sparse, SparseWriterOptions? options = null, IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
+        ConvertStreamCoreAsync(raw, sparse, options, progress, options?.Logger, useAsync: true, cancellationToken).AsTask();
 
     /// <summary>
     /// Sparses the raw data read from <paramref name="raw"/> (seekable or not, e.g. standard input) into the file
@@ -69,17 +65,16 @@ public static class SparseConverter
     /// </summary>
     /// <param name="raw">The raw data, read from its position to its end.</param>
     /// <param name="sparsePath">Where the sparse image goes; replaced if it exists.</param>
-    /// <param name="options">Block size, zero handling, checksums; <see cref="SparseWriterOptions.Default"/> when null.</param>
+    /// <param name="options">Block size, zero handling, checksums, logger; <see cref="SparseWriterOptions.Default"/> when null.</param>
     /// <param name="progress">Receives the number of raw bytes processed so far.</param>
-    /// <param name="logger">Receives diagnostics.</param>
     /// <param name="cancellationToken">Stops the conversion; the destination is then left untouched.</param>
     /// <returns>The file header of the image written.</returns>
-    public static async Task<SparseHeader> ConvertAsync(Stream raw, string sparsePath, SparseWriterOptions? options = null, IProgress<long>? progress = null, ILogger? logger = null, CancellationToken cancellationToken = default)
+    public static async Task<SparseHeader> ConvertAsync(Stream raw, string sparsePath, SparseWriterOptions? options = null, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(sparsePath);
         (options ?? SparseWriterOptions.Default).Validate();
         await using AtomicFileOutput atomic = AtomicFileOutput.Create(sparsePath, asynchronous: true);
-        SparseHeader header = await ConvertStreamCoreAsync(raw, atomic.Stream, options, progress, logger, useAsync: true, cancellationToken).ConfigureAwait(false);
+        SparseHeader header = await ConvertStreamCoreAsync(raw, atomic.Stream, options, progress, options?.Logger, useAsync: true, cancellationToken).ConfigureAwait(false);
         await atomic.CommitAsync().ConfigureAwait(false);
         return header;
     }
@@ -87,16 +82,15 @@ public static class SparseConverter
     /// <summary>Sparses the raw data a <see cref="PipeReader"/> delivers (a pipe, a socket, a download) into <paramref name="sparse"/>.</summary>
     /// <param name="raw">The raw data; read to its end (not completed by this method).</param>
     /// <param name="sparse">Where the sparse image is written; seekable or not. Left open.</param>
-    /// <param name="options">Block size, zero handling, checksums; <see cref="SparseWriterOptions.Default"/> when null.</param>
+    /// <param name="options">Block size, zero handling, checksums, logger; <see cref="SparseWriterOptions.Default"/> when null.</param>
     /// <param name="progress">Receives the number of raw bytes processed so far.</param>
-    /// <param name="logger">Receives diagnostics.</param>
     /// <param name="cancellationToken">Stops the conversion.</param>
     /// <returns>The file header of the image written.</returns>
-    public static async Task<SparseHeader> ConvertAsync(PipeReader raw, Stream sparse, SparseWriterOptions? options = null, IProgress<long>? progress = null, ILogger? logger = null, CancellationToken cancellationToken = default)
+    public static async Task<SparseHeader> ConvertAsync(PipeReader raw, Stream sparse, SparseWriterOptions? options = null, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(raw);
         await using Stream rawStream = raw.AsStream(leaveOpen: true);
-        return await ConvertStreamCoreAsync(rawStream, sparse, options, progress, logger, useAsync: true, cancellationToken).ConfigureAwait(false);
+        return await ConvertStreamCoreAsync(rawStream, sparse, options, progress, options?.Logger, useAsync: true, cancellationToken).ConfigureAwait(false);
     }
 
     private static async ValueTask<SparseHeader> ConvertPathCoreAsync(string rawPath, string sparsePath, SparseWriterOptions? options, IProgress<long>? progress, ILogger? logger, bool useAsync, CancellationToken cancellationToken)
@@ -111,7 +105,7 @@ public static class SparseConverter
         var source = new FileRawSource(input, 0, length, options.BlockSize);
         await using AtomicFileOutput atomic = AtomicFileOutput.Create(sparsePath);
         var output = new FileSparseOutput(atomic.Handle);
-        SparseHeader header = await WriteImageAsync(source, length, output, options, progress, logger, useAsync, cancellationToken).ConfigureAwait(false);
+        SparseHeader header = await WriteImageAsync(source, length, output, options, progress, options?.Logger, useAsync, cancellationToken).ConfigureAwait(false);
         if (useAsync)
         {
             await atomic.CommitAsync().ConfigureAwait(false);
@@ -155,7 +149,7 @@ public static class SparseConverter
         }
 
         SparseHeader header = await WriteToStreamAsync(
-            (output, ct) => WriteImageAsync(source, length, output, options, progress, logger, useAsync, ct),
+            (output, ct) => WriteImageAsync(source, length, output, options, progress, options?.Logger, useAsync, ct),
             sparse,
             logger,
             useAsync,

@@ -1,6 +1,6 @@
 using Microsoft.Win32.SafeHandles;
 
-namespace SparseVirt.Sparse.Writing;
+namespace SparseVirt.Sparse;
 
 /// <summary>
 /// Where a sparse image is written: appended to in order, with a few earlier bytes patched afterwards (the file

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace SparseVirt.Sparse.Writing;
+namespace SparseVirt.Sparse;
 
 /// <summary>Log messages of sparse image creation, splitting and appending (source-generated).</summary>
 internal static partial class SparseWriterLog

@@ -1,8 +1,11 @@
-namespace SparseVirt.Sparse.Writing;
+using Microsoft.Extensions.Logging;
+
+namespace SparseVirt.Sparse;
 
 /// <summary>
 /// How raw data becomes a sparse image: the block size, what zero blocks become, whether CRC32 checksums are
-/// recorded, and how large a RAW chunk may grow. Immutable; change a copy with the <c>With...</c> methods.
+/// recorded, how large a RAW chunk may grow, and where diagnostics go; used by converting, splitting and appending.
+/// Immutable: start from <see cref="Default"/> and change a copy with the <c>With...</c> methods.
 /// </summary>
 public sealed record SparseWriterOptions
 {
@@ -18,24 +21,31 @@ public sealed record SparseWriterOptions
     /// <summary>The defaults: 4096-byte blocks, zero blocks as DONT_CARE, no checksums, 64 MiB chunks.</summary>
     public static SparseWriterOptions Default { get; } = new();
 
+    private SparseWriterOptions()
+    {
+    }
+
     /// <summary>Bytes per block: a multiple of 4, at least <see cref="MinimumBlockSize"/>. Default 4096.</summary>
-    public int BlockSize { get; init; } = SparseFormat.DefaultBlockSize;
+    public int BlockSize { get; private init; } = SparseFormat.DefaultBlockSize;
 
     /// <summary>
     /// Emit blocks of zeros as FILL chunks of 0, as AOSP <c>img2simg</c> does, instead of DONT_CARE chunks (the
     /// default). DONT_CARE images are smaller and flash faster, but flashing one leaves the device's old content in
     /// those blocks; with this option every block of the image is written.
     /// </summary>
-    public bool ZeroFill { get; init; }
+    public bool ZeroFill { get; private init; }
 
     /// <summary>
     /// Record checksums: a CRC32 chunk at the end and the header's image checksum, both the CRC32 of the whole
     /// expanded image with DONT_CARE blocks counted as zeros. AOSP's own tools write neither by default.
     /// </summary>
-    public bool IncludeCrc { get; init; }
+    public bool IncludeCrc { get; private init; }
 
     /// <summary>The most payload bytes one RAW chunk carries (rounded down to whole blocks). Default 64 MiB.</summary>
-    public long MaxChunkBytes { get; init; } = DefaultMaxChunkBytes;
+    public long MaxChunkBytes { get; private init; } = DefaultMaxChunkBytes;
+
+    /// <summary>Receives diagnostics (debug-level summaries); none when null.</summary>
+    public ILogger? Logger { get; private init; }
 
     /// <summary>A copy with another block size.</summary>
     public SparseWriterOptions WithBlockSize(int blockSize) => this with { BlockSize = blockSize };
@@ -48,6 +58,9 @@ public sealed record SparseWriterOptions
 
     /// <summary>A copy with another bound on RAW chunk payloads.</summary>
     public SparseWriterOptions WithMaxChunkBytes(long maxChunkBytes) => this with { MaxChunkBytes = maxChunkBytes };
+
+    /// <summary>A copy with <see cref="Logger"/> set.</summary>
+    public SparseWriterOptions WithLogger(ILogger? logger) => this with { Logger = logger };
 
     /// <summary>Checks the values; throws <see cref="ArgumentOutOfRangeException"/> naming the option and the rule it breaks.</summary>
     public void Validate()

@@ -1,4 +1,4 @@
-namespace SparseVirt.Sparse.Writing;
+namespace SparseVirt.Sparse;
 
 /// <summary>Raw data read from a stream in order (no hole detection: holes read as zeros).</summary>
 internal sealed class StreamRawSource(Stream stream) : RawSource

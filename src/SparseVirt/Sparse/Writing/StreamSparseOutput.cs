@@ -1,4 +1,4 @@
-namespace SparseVirt.Sparse.Writing;
+namespace SparseVirt.Sparse;
 
 /// <summary>A sparse image written into a seekable stream from its current position.</summary>
 internal sealed class StreamSparseOutput : SparseOutput

@@ -1,6 +1,4 @@
 using SparseVirt.Sparse;
-using SparseVirt.Sparse.Appending;
-using SparseVirt.Sparse.Writing;
 using SparseVirt.Tests.Infrastructure;
 using SparseVirt.Tests.Sparse.Writing;
 
@@ -32,7 +30,7 @@ public class SparseAppenderTests
             Assert.That(File.ReadAllBytes(folder.Combine("ours.raw")), Is.EqualTo(File.ReadAllBytes(folder.Combine("aosp.raw"))));
             Assert.That(header.TotalBlocks, Is.EqualTo((uint)((first.Length + more.Length) / 4096)));
             Assert.That(Directory.GetFiles(folder.FullPath, ".*"), Is.Empty, "no temporary file is left");
-            Assert.That(SparseVirt.Sparse.Inspection.SparseVerifier.Verify(image).IsValid, Is.True);
+            Assert.That(SparseVerifier.Verify(image).IsValid, Is.True);
         });
     }
 

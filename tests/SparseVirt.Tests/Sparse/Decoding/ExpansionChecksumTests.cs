@@ -1,5 +1,4 @@
 using SparseVirt.Sparse;
-using SparseVirt.Sparse.Decoding;
 
 namespace SparseVirt.Tests.Sparse.Decoding;
 

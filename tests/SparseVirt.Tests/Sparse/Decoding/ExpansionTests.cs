@@ -1,6 +1,5 @@
 using SparseVirt.Interop;
 using SparseVirt.Sparse;
-using SparseVirt.Sparse.Decoding;
 using SparseVirt.Sparse.IO;
 using SparseVirt.Tests.Infrastructure;
 
@@ -182,7 +181,7 @@ public class ExpansionTests
         builder.ImageChecksum = builder.RunningCrc;
         using var output = new MemoryStream();
 
-        SparseImage.ToRaw(new MemoryStream(builder.Build()), output, new SparseExpandOptions { VerifyChecksums = true });
+        SparseImage.ToRaw(new MemoryStream(builder.Build()), output, SparseExpandOptions.Default.WithVerifyChecksums());
 
         ByteAssert.Equal(builder.Expected, output.ToArray());
     }

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using SparseVirt.Sparse;
-using SparseVirt.Sparse.Decoding;
 using SparseVirt.Tests.Infrastructure;
 
 namespace SparseVirt.Tests.Sparse.Decoding;

@@ -1,5 +1,4 @@
 using SparseVirt.Sparse;
-using SparseVirt.Sparse.Decoding;
 using SparseVirt.Tests.Infrastructure;
 
 namespace SparseVirt.Tests.Sparse.Decoding;

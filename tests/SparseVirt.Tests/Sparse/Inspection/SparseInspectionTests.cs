@@ -1,7 +1,5 @@
 using System.Text.Json;
 using SparseVirt.Sparse;
-using SparseVirt.Sparse.Inspection;
-using SparseVirt.Sparse.Writing;
 using SparseVirt.Tests.Infrastructure;
 using SparseVirt.Tests.Sparse.Writing;
 

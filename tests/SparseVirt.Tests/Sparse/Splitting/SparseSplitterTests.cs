@@ -1,6 +1,4 @@
 using SparseVirt.Sparse;
-using SparseVirt.Sparse.Splitting;
-using SparseVirt.Sparse.Writing;
 using SparseVirt.Tests.Infrastructure;
 using SparseVirt.Tests.Sparse.Writing;
 

@@ -1,4 +1,4 @@
-using SparseVirt.Sparse.Writing;
+using SparseVirt.Sparse;
 
 namespace SparseVirt.Tests.Sparse.Writing;
 

@@ -1,5 +1,4 @@
 using SparseVirt.Sparse;
-using SparseVirt.Sparse.Writing;
 using SparseVirt.Tests.Infrastructure;
 
 namespace SparseVirt.Tests.Sparse.Writing;

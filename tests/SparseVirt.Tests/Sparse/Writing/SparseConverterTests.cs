@@ -1,8 +1,6 @@
 using System.IO.Hashing;
 using System.IO.Pipelines;
 using SparseVirt.Sparse;
-using SparseVirt.Sparse.Inspection;
-using SparseVirt.Sparse.Writing;
 using SparseVirt.Tests.Infrastructure;
 
 namespace SparseVirt.Tests.Sparse.Writing;

@@ -1,20 +1,35 @@
 using System.Buffers;
 using System.Buffers.Binary;
 
-namespace SparseVirt.Sparse.Decoding;
+namespace SparseVirt.Sparse;
+
+/// <summary>What <see cref="PipeChunkParser.TryParseNext"/> found at the front of the buffer.</summary>
+internal enum PipeParseResult
+{
+    /// <summary>Not all of the next header is there yet: read more.</summary>
+    NeedMore,
+
+    /// <summary>The file header (<see cref="PipeChunkParser.Header"/>).</summary>
+    FileHeader,
+
+    /// <summary>A chunk header with its FILL or CRC32 value; a RAW chunk's payload follows (<see cref="PipeChunkParser.RawRemaining"/>).</summary>
+    Chunk,
+
+    /// <summary>The last chunk was read and the chunk table checked.</summary>
+    End,
+}
 
 /// <summary>
-/// The pipeline decoder's position in the image: file header read or not, the chunk validator, the RAW payload
-/// still to come, and the byte offsets in and out (for error messages and writes).
+/// The pipe decoder's parser and its position in the image: file header read or not, the chunk cursor, the RAW
+/// payload still to come, and the byte offsets in and out (for error messages and writes). Pure parsing: it reads
+/// only the buffer it is given and never waits.
 /// </summary>
-internal sealed class PipeDecoderState
+internal sealed class PipeChunkParser
 {
-    private SparseChunkValidator _validator;
+    private SparseChunkCursor _cursor;
     private bool _headerRead;
 
     public SparseHeader Header { get; private set; }
-
-    public ExpansionChecksum? Checksum { get; private set; }
 
     /// <summary>Bytes of the image consumed so far.</summary>
     public long InputOffset { get; private set; }
@@ -30,7 +45,7 @@ internal sealed class PipeDecoderState
 
     public bool IsDone { get; private set; }
 
-    private int ChunkIndex => _validator.ChunksAccepted;
+    private int ChunkIndex => _cursor.ChunksAccepted;
 
     public void ConsumeRaw(long count)
     {
@@ -41,28 +56,28 @@ internal sealed class PipeDecoderState
 
     /// <summary>
     /// Parses the next header (the file header, or a chunk header with its 4-byte value) from the front of
-    /// <paramref name="buffer"/> and slices it off. False when the buffer does not hold all of it yet.
+    /// <paramref name="buffer"/> and slices it off; <see cref="PipeParseResult.NeedMore"/> when the buffer does not
+    /// hold all of it yet (nothing is sliced off then).
     /// </summary>
-    public bool TryParseNext(ref ReadOnlySequence<byte> buffer, ExpansionRun run, out PipeChunkAction action)
+    public PipeParseResult TryParseNext(ref ReadOnlySequence<byte> buffer, out SparseChunk chunk)
     {
+        chunk = default;
         if (!_headerRead)
         {
-            return TryParseFileHeader(ref buffer, run, out action);
+            return TryParseFileHeader(ref buffer) ? PipeParseResult.FileHeader : PipeParseResult.NeedMore;
         }
 
-        if (_validator.IsComplete)
+        if (_cursor.IsComplete)
         {
-            _validator.Complete(InputOffset);
+            _cursor.Complete(InputOffset);
             IsDone = true;
-            action = new PipeChunkAction(PipeChunkActionKind.End, default, OutputOffset);
-            return true;
+            return PipeParseResult.End;
         }
 
         int headerSize = Header.ChunkHeaderSize;
         if (buffer.Length < SparseFormat.ChunkHeaderSize)
         {
-            action = default;
-            return false;
+            return PipeParseResult.NeedMore;
         }
 
         Span<byte> fields = stackalloc byte[SparseFormat.ChunkHeaderSize];
@@ -70,14 +85,14 @@ internal sealed class PipeDecoderState
         var chunkHeader = SparseChunkHeader.Read(fields);
 
         // Validate on a copy: if the value after the header has not arrived, the chunk is parsed again next time.
-        SparseChunkValidator validator = _validator;
-        SparseChunk chunk = validator.Accept(chunkHeader, InputOffset);
+        SparseChunkCursor cursor = _cursor;
+        chunk = cursor.Accept(chunkHeader, InputOffset);
         bool hasValue = chunk.Type is SparseChunkType.Fill or SparseChunkType.Crc32;
         int needed = headerSize + (hasValue ? SparseFormat.FillOrCrcPayloadSize : 0);
         if (buffer.Length < needed)
         {
-            action = default;
-            return false;
+            chunk = default;
+            return PipeParseResult.NeedMore;
         }
 
         if (hasValue)
@@ -87,37 +102,16 @@ internal sealed class PipeDecoderState
             chunk = chunk with { Value = BinaryPrimitives.ReadUInt32LittleEndian(value) };
         }
 
-        _validator = validator;
-        long outputOffset = chunk.OutputOffset(Header.BlockSize);
-        OutputOffset = outputOffset;
-        PipeChunkActionKind kind;
-        switch (chunk.Type)
+        _cursor = cursor;
+        OutputOffset = chunk.OutputOffset(Header.BlockSize);
+        if (chunk.Type == SparseChunkType.Raw)
         {
-            case SparseChunkType.Raw:
-                kind = PipeChunkActionKind.Raw;
-                RawRemaining = chunk.PayloadLength;
-                CurrentChunkLength = chunk.PayloadLength;
-                buffer = buffer.Slice(headerSize);
-                InputOffset += headerSize;
-                break;
-            case SparseChunkType.Fill:
-                kind = PipeChunkActionKind.Fill;
-                buffer = buffer.Slice(needed);
-                InputOffset += needed;
-                break;
-            case SparseChunkType.DontCare:
-                kind = PipeChunkActionKind.DontCare;
-                buffer = buffer.Slice(needed);
-                InputOffset += needed;
-                break;
-            default:
-                kind = PipeChunkActionKind.Crc32;
-                buffer = buffer.Slice(needed);
-                InputOffset += needed;
-                break;
+            RawRemaining = chunk.PayloadLength;
+            CurrentChunkLength = chunk.PayloadLength;
         }
-        action = new PipeChunkAction(kind, chunk, outputOffset);
-        return true;
+        buffer = buffer.Slice(needed);
+        InputOffset += needed;
+        return PipeParseResult.Chunk;
     }
 
     /// <summary>Throws the truncation error for an input that ended with only <paramref name="rest"/> left unparsed.</summary>
@@ -143,13 +137,12 @@ internal sealed class PipeDecoderState
         SparseThrowHelper.ThrowTruncated($"the input ends inside the chunk header or its value ({rest.Length} bytes of it are there)", ChunkIndex, end);
     }
 
-    private bool TryParseFileHeader(ref ReadOnlySequence<byte> buffer, ExpansionRun run, out PipeChunkAction action)
+    private bool TryParseFileHeader(ref ReadOnlySequence<byte> buffer)
     {
-        action = default;
         if (buffer.Length >= 4 && !HasMagic(buffer))
         {
             // Wait for enough bytes to say what the input looks like instead (the input's end also triggers the error).
-            if (buffer.Length >= RawImageSniffer.BytesWanted)
+            if (buffer.Length >= DiskImageFormatSniffer.BytesWanted)
             {
                 ThrowIfBadMagic(buffer);
             }
@@ -170,11 +163,9 @@ internal sealed class PipeDecoderState
 
         Header = header;
         _headerRead = true;
-        _validator = new SparseChunkValidator(header);
-        Checksum = run.Options.VerifyChecksums ? new ExpansionChecksum() : null;
+        _cursor = new SparseChunkCursor(header);
         buffer = buffer.Slice(header.FileHeaderSize);
         InputOffset = header.FileHeaderSize;
-        action = new PipeChunkAction(PipeChunkActionKind.Header, default, 0);
         return true;
     }
 
@@ -189,7 +180,7 @@ internal sealed class PipeDecoderState
     {
         if (buffer.Length >= 4 && !HasMagic(buffer))
         {
-            byte[] first = buffer.Slice(0, Math.Min(buffer.Length, RawImageSniffer.BytesWanted)).ToArray();
+            byte[] first = buffer.Slice(0, Math.Min(buffer.Length, DiskImageFormatSniffer.BytesWanted)).ToArray();
             SparseThrowHelper.ThrowBadMagic(BinaryPrimitives.ReadUInt32LittleEndian(first), first);
         }
     }

@@ -6,13 +6,13 @@ namespace SparseVirt.Sparse;
 /// <see cref="SparseChunk"/> with its output block range. All arithmetic is 64-bit: an image's output may exceed
 /// 2^32 bytes, and a chunk's declared sizes may not be trusted.
 /// </summary>
-internal struct SparseChunkValidator
+internal struct SparseChunkCursor
 {
     private readonly SparseHeader _header;
     private int _index;
     private long _nextBlock;
 
-    public SparseChunkValidator(SparseHeader header)
+    public SparseChunkCursor(SparseHeader header)
     {
         _header = header;
     }

@@ -6,7 +6,7 @@ namespace SparseVirt.Sparse;
 /// Recognizes common non-sparse inputs from their first bytes, so a wrong-magic error can say what the file looks
 /// like (most often: a raw image that needs no expanding).
 /// </summary>
-internal static class RawImageSniffer
+internal static class DiskImageFormatSniffer
 {
     /// <summary>How many leading bytes <see cref="Describe"/> can use (it looks at the ext4 superblock at 1024).</summary>
     public const int BytesWanted = 2048;
