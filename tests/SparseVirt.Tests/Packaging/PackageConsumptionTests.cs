@@ -71,27 +71,60 @@ public class PackageConsumptionTests
     }
 
     [Test]
-    public void TheToolPackageInstallsWithDotnetToolAndExpandsAnImage()
+    public void TheInstalledToolIsANativeExecutableThatExpandsAnImage()
     {
         string dotnet = ExternalTool.Find("dotnet") ?? Path.Combine(Path.GetDirectoryName(Environment.ProcessPath)!, "dotnet");
+        if (System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier != "linux-x64")
+        {
+            Assert.Ignore("The native tool package is built for linux-x64 only (NativeAOT does not cross-compile between systems).");
+        }
         using var work = new TempDirectory();
         string feed = Directory.CreateDirectory(work.Combine("feed")).FullName;
+        string project = Path.Combine(RepositoryPaths.Root, "src", "SparseVirt.Cli", "SparseVirt.Cli.csproj");
         // A private package folder: an earlier run's copy of the same version must not stand in for this build.
         var isolated = new Dictionary<string, string> { ["NUGET_PACKAGES"] = work.Combine("packages") };
 
-        ToolResult pack = ExternalTool.Run(dotnet, ["pack", Path.Combine(RepositoryPaths.Root, "src", "SparseVirt.Cli", "SparseVirt.Cli.csproj"), "-c", "Release", "-o", feed, "--nologo"], TimeSpan.FromMinutes(5));
-        Assert.That(pack.ExitCode, Is.Zero, "dotnet pack failed: " + pack.Output + pack.Error);
+        // The top-level package names one package per RID; each RID package is packed on its own (as NativeAOT needs).
+        foreach (string[] rid in new[] { Array.Empty<string>(), ["-r", "linux-x64"], ["-r", "any"] })
+        {
+            ToolResult pack = ExternalTool.Run(dotnet, ["pack", project, "-c", "Release", "-o", feed, "--nologo", .. rid], TimeSpan.FromMinutes(8));
+            Assert.That(pack.ExitCode, Is.Zero, $"dotnet pack {string.Join(' ', rid)} failed: " + pack.Output + pack.Error);
+        }
         ToolResult install = ExternalTool.Run(dotnet, ["tool", "install", "--tool-path", work.Combine("tools"), "SparseVirt.Tool", "--version", PackageVersion(), "--add-source", feed], TimeSpan.FromMinutes(5), isolated);
         Assert.That(install.ExitCode, Is.Zero, "dotnet tool install failed: " + install.Output + install.Error);
 
+        string installed = new FileInfo(Path.Combine(work.FullPath, "tools", "sparsevirt")).ResolveLinkTarget(returnFinalTarget: true)?.FullName
+            ?? Path.Combine(work.FullPath, "tools", "sparsevirt");
+        byte[] executable = File.ReadAllBytes(installed);
         string raw = work.Combine("hello.raw");
-        ToolResult run = ExternalTool.Run(Path.Combine(work.FullPath, "tools", "sparsevirt"), ["unsparse", RepositoryPaths.HelloSample, raw], TimeSpan.FromMinutes(1));
+        ToolResult run = ExternalTool.Run(installed, ["unsparse", RepositoryPaths.HelloSample, raw], TimeSpan.FromMinutes(1));
 
         Assert.Multiple(() =>
         {
+            Assert.That(executable.AsSpan(0, 4).ToArray(), Is.EqualTo("\u007fELF"u8.ToArray()), "an ELF executable");
+            // An apphost finds and loads the runtime (libhostfxr) and the tool's dll; a NativeAOT executable is the program.
+            Assert.That(executable.AsSpan().IndexOf("libhostfxr"u8), Is.EqualTo(-1), "the installed sparsevirt is an apphost that loads the runtime");
+            Assert.That(Path.Combine(Path.GetDirectoryName(installed)!, "sparsevirt.dll"), Does.Not.Exist);
             Assert.That(run.ExitCode, Is.Zero, run.Error);
             Assert.That(new FileInfo(raw).Length, Is.EqualTo(4 * 1024 * 1024));
             Assert.That(File.ReadAllBytes(raw).AsSpan(510, 2).ToArray(), Is.EqualTo(new byte[] { 0x55, 0xAA }));
+        });
+
+        // Every other platform gets the framework-dependent package: it must be listed, and it must run under dotnet.
+        string fallback = work.Combine("any");
+        System.IO.Compression.ZipFile.ExtractToDirectory(Path.Combine(feed, $"SparseVirt.Tool.any.{PackageVersion()}.nupkg"), fallback);
+        string settings;
+        using (System.IO.Compression.ZipArchive topLevel = System.IO.Compression.ZipFile.OpenRead(Path.Combine(feed, $"SparseVirt.Tool.{PackageVersion()}.nupkg")))
+        using (var reader = new StreamReader(topLevel.Entries.Single(e => e.Name == "DotnetToolSettings.xml").Open()))
+        {
+            settings = reader.ReadToEnd();
+        }
+        ToolResult version = ExternalTool.Run(dotnet, [Path.Combine(fallback, "tools", "net10.0", "any", "sparsevirt.dll"), "--version"], TimeSpan.FromMinutes(1));
+        Assert.Multiple(() =>
+        {
+            Assert.That(settings, Does.Contain("RuntimeIdentifier=\"linux-x64\"").And.Contain("RuntimeIdentifier=\"any\""));
+            Assert.That(version.ExitCode, Is.Zero, version.Error);
+            Assert.That(version.Output, Does.StartWith(PackageVersion()));
         });
     }
 
