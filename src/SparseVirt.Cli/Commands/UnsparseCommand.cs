@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.Win32.SafeHandles;
 using SparseVirt.Cli.Infrastructure;
 using SparseVirt.Sparse;
 
@@ -64,10 +65,19 @@ internal static class UnsparseCommand
             using ExpandProgress? progress = ExpandProgress.ForTerminal(context.Console, "Expanding");
             if (inputs is [StandardInputName])
             {
-                await using Stream input = new InlineReadStream(context.Console.OpenStandardInput());
                 try
                 {
-                    await SparseImage.ToRawAsync(input, output, options, progress, cancellationToken).ConfigureAwait(false);
+                    if (context.Console.StandardInputHandle is { } openHandle)
+                    {
+                        // The descriptor itself: a pipe's RAW payloads are spliced into the output inside the kernel.
+                        using SafeFileHandle input = openHandle();
+                        SparseImage.ToRaw(input, output, options, progress, cancellationToken);
+                    }
+                    else
+                    {
+                        await using Stream input = new InlineReadStream(context.Console.OpenStandardInput());
+                        await SparseImage.ToRawAsync(input, output, options, progress, cancellationToken).ConfigureAwait(false);
+                    }
                 }
                 catch (InvalidDataException e)
                 {

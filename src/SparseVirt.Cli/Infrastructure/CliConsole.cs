@@ -1,3 +1,5 @@
+using Microsoft.Win32.SafeHandles;
+
 namespace SparseVirt.Cli;
 
 /// <summary>The standard streams a verb works with; tests pass their own.</summary>
@@ -13,12 +15,21 @@ public sealed record CliConsole(TextWriter Out, TextWriter Error, Func<Stream> O
     /// </summary>
     public CancellationToken UrgentStop { get; init; }
 
+    /// <summary>
+    /// Gives the process's standard input as a descriptor the verb may read directly (not owned: closing it leaves
+    /// the descriptor open), so a pipe can be spliced into a file; null where there is none to give (tests, Windows).
+    /// </summary>
+    public Func<SafeFileHandle>? StandardInputHandle { get; init; }
+
     /// <summary>The process's own console.</summary>
     public static CliConsole System => new(
         Console.Out,
         Console.Error,
         Console.OpenStandardInput,
-        !Console.IsErrorRedirected);
+        !Console.IsErrorRedirected)
+    {
+        StandardInputHandle = OperatingSystem.IsWindows() ? null : () => new SafeFileHandle(0, ownsHandle: false),
+    };
 
     /// <summary>A console writing into strings, for tests.</summary>
     public static CliConsole ForStrings(StringWriter output, StringWriter error, Func<Stream>? standardInput = null) =>

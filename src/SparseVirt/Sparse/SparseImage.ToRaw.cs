@@ -1,4 +1,6 @@
 using System.IO.Pipelines;
+using Microsoft.Win32.SafeHandles;
+using SparseVirt.Sparse.IO;
 
 namespace SparseVirt.Sparse;
 
@@ -85,6 +87,25 @@ public sealed partial class SparseImage
         ExpandStreamToPathAsync(source, destinationPath, options, progress, useAsync: true, cancellationToken).AsTask();
 
     /// <summary>
+    /// Expands the sparse image read from the open file, pipe or socket <paramref name="source"/> (from its current
+    /// position) into <paramref name="destinationPath"/> (destination rules as in
+    /// <see cref="ToRaw(string, SparseExpandOptions?, IProgress{SparseExpandProgress}?, CancellationToken)"/>). On
+    /// Linux, when <paramref name="source"/> is a pipe and the destination a file, RAW payloads move from the pipe to
+    /// the file inside the kernel (<c>splice(2)</c>) and only the headers are read into memory; checksum verification
+    /// needs every byte in memory and takes the ordinary path. A seekable file is opened as an image (chunk table
+    /// first). The handle is neither closed nor read past the image's last chunk.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The image breaks the format, or a checksum does not match (the message says where).</exception>
+    /// <exception cref="SparseTruncatedException">The source ends before the image does.</exception>
+    public static void ToRaw(SafeFileHandle source, string destinationPath, SparseExpandOptions? options = null, IProgress<SparseExpandProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        ExpandHandleToPathAsync(source, destinationPath, options, progress, useAsync: false, cancellationToken).AsTask().GetAwaiter().GetResult();
+
+    /// <summary>Expands the sparse image read from <paramref name="source"/> into <paramref name="destinationPath"/> asynchronously.</summary>
+    /// <inheritdoc cref="ToRaw(SafeFileHandle, string, SparseExpandOptions?, IProgress{SparseExpandProgress}?, CancellationToken)"/>
+    public static Task ToRawAsync(SafeFileHandle source, string destinationPath, SparseExpandOptions? options = null, IProgress<SparseExpandProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        ExpandHandleToPathAsync(source, destinationPath, options, progress, useAsync: true, cancellationToken).AsTask();
+
+    /// <summary>
     /// Expands the sparse image read from <paramref name="source"/> (seekable or not, as in
     /// <see cref="ToRaw(Stream, string, SparseExpandOptions?, IProgress{SparseExpandProgress}?, CancellationToken)"/>) into
     /// <paramref name="destination"/> (written as in <see cref="ToRaw(Stream, SparseExpandOptions?, IProgress{SparseExpandProgress}?, CancellationToken)"/>).
@@ -152,6 +173,50 @@ public sealed partial class SparseImage
         catch (Exception e) when (SparseThrowHelper.NameSource(e, path) is Exception named)
         {
             throw named;
+        }
+    }
+
+    private static async ValueTask ExpandHandleToPathAsync(SafeFileHandle source, string destinationPath, SparseExpandOptions? options, IProgress<SparseExpandProgress>? progress, bool useAsync, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentException.ThrowIfNullOrEmpty(destinationPath);
+        if (PipeSpliceDecoder.CanUse(source, options))
+        {
+            await using RawDestination destination = RawDestination.OpenPath(destinationPath, options?.Logger);
+            if (destination.KernelCopyTarget is not null)
+            {
+                var applier = new ChunkApplier(destination, options, progress, -1);
+                if (useAsync)
+                {
+                    // The decoder blocks in read and splice calls; off the caller's thread, as an asynchronous call promises.
+                    await Task.Run(() => PipeSpliceDecoder.Decode(source, applier, cancellationToken), cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    PipeSpliceDecoder.Decode(source, applier, cancellationToken);
+                }
+                await destination.CommitAsync(useAsync).ConfigureAwait(false);
+                return;
+            }
+        }
+
+        // Anything else reads through a stream over the same descriptor that does not own it, so the caller's handle
+        // stays open (a FileStream closes the handle it is given): a seekable file as an image, the rest in order.
+        bool added = false;
+        try
+        {
+            source.DangerousAddRef(ref added);
+            using var borrowed = new SafeFileHandle(source.DangerousGetHandle(), ownsHandle: false);
+            await using var file = new FileStream(borrowed, FileAccess.Read, bufferSize: 0);
+            await using Stream stream = file.CanSeek ? file : new BorrowedDescriptorStream(borrowed);
+            await ExpandStreamToPathAsync(stream, destinationPath, options, progress, useAsync, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (added)
+            {
+                source.DangerousRelease();
+            }
         }
     }
 

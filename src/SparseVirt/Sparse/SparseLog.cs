@@ -28,4 +28,10 @@ internal static partial class SparseLog
 
     [LoggerMessage(EventId = 1105, Level = LogLevel.Debug, Message = "Writing {Destination} in place ({Kind})")]
     public static partial void WritingInPlace(ILogger logger, string destination, string kind);
+
+    [LoggerMessage(EventId = 1106, Level = LogLevel.Debug, Message = "Reading the image from a pipe: RAW payloads are spliced into {Destination} inside the kernel")]
+    public static partial void SplicingFromPipe(ILogger logger, string destination);
+
+    [LoggerMessage(EventId = 1107, Level = LogLevel.Debug, Message = "splice into the output is not possible here; copying RAW data through memory")]
+    public static partial void SpliceUnavailable(ILogger logger);
 }
