@@ -1,0 +1,7 @@
+namespace SparseVirt.Interop;
+
+/// <summary>macOS's C library (libSystem), one <c>LibraryImport</c> per file.</summary>
+internal static partial class LibSystem
+{
+    internal const string LibraryName = "/usr/lib/libSystem.dylib";
+}
