@@ -34,7 +34,9 @@ public class CheckCommandTests
         bool ready = root.GetProperty("isReady").GetBoolean();
         Assert.Multiple(() =>
         {
-            Assert.That(root.GetProperty("schemaVersion").GetInt32(), Is.EqualTo(1));
+            Assert.That(root.GetProperty("schemaVersion").GetInt32(), Is.EqualTo(2));
+            Assert.That(root.GetProperty("accelerators")[0].GetProperty("accelerator").GetString(), Is.EqualTo("kvm"));
+            Assert.That(root.GetProperty("qemuAccelerator").GetString(), Is.EqualTo(ready ? "kvm" : "tcg"));
             Assert.That(result.ExitCode, Is.EqualTo(ready ? 0 : 1));
             Assert.That(root.GetProperty("facts").GetProperty("kvm").GetProperty("devicePath").GetString(), Is.EqualTo("/dev/kvm"));
             Assert.That(root.GetProperty("verdict").GetProperty("reason").GetString(), Is.Not.Empty);
