@@ -151,7 +151,7 @@ internal static class CheckCommand
     private static void DescribeWindows(StringBuilder text, WindowsFacts windows)
     {
         WindowsHypervisorPlatformFacts platform = windows.HypervisorPlatform;
-        Line(text, "Windows", $"{windows.Version ?? "version unknown"}; firmware virtualization {Flag(windows.VirtualizationFirmwareEnabled)}, SLAT {Flag(windows.SecondLevelAddressTranslation)}, NX {Flag(windows.NxEnabled)}");
+        Line(text, "Windows", $"build {windows.Build?.ToString(CultureInfo.InvariantCulture) ?? "unknown"}; PF_VIRT_FIRMWARE_ENABLED {Flag(windows.VirtualizationFirmwareEnabled)} (false whenever a hypervisor runs), SLAT {Flag(windows.SecondLevelAddressTranslation)}, NX {Flag(windows.NxEnabled)}");
         Line(text, "WHPX", $"WinHvPlatform.dll {platform.LibraryLoad?.ToString() ?? "not loaded"}; hypervisor present {platform.HypervisorPresent?.ToString() ?? "not asked"}; " +
             $"trial partition {platform.SetupPartition?.ToString() ?? platform.CreatePartition?.ToString() ?? "not attempted"}");
         Line(text, "Hyper-V", $"installed {Flag(windows.HyperVInstalled)}, hypervisor service {Flag(windows.HypervisorServiceInstalled)}, VBS {windows.VirtualizationBasedSecurity?.ToString(CultureInfo.InvariantCulture) ?? "unset"}, " +
