@@ -165,7 +165,8 @@ internal static class RunCommand
                     await context.Console.Error.WriteLineAsync($"{name}: ready; booting with {name}.").ConfigureAwait(false);
                     return definition.WithAccelerators(usable);
                 }
-                await context.Console.Error.WriteLineAsync($"No hardware accelerator available ({report.Verdict.Status}: {report.Verdict.Reason}); booting with TCG (software emulation, slower). Run 'sparsevirt check' for what to do.").ConfigureAwait(false);
+                string own = report.Accelerators.Count > 0 ? report.Accelerators[0].Accelerator.ToString().ToUpperInvariant() : "KVM";
+                await context.Console.Error.WriteLineAsync($"{own}: not available ({report.Verdict.Status}: {report.Verdict.Reason}); booting with TCG (software emulation, slower). Run 'sparsevirt check' for what to do.").ConfigureAwait(false);
                 return definition.WithAccelerators(QemuAccelerator.Tcg);
         }
     }

@@ -8,8 +8,11 @@ namespace SparseVirt.Hypervisor;
 /// </summary>
 public sealed record AndroidEmulatorCheck
 {
-    /// <summary>The code (the process exit status of <c>-accel-check</c>).</summary>
-    public AndroidCpuAcceleration Code { get; init; }
+    /// <summary>
+    /// The code (the process exit status of <c>-accel-check</c>); <see cref="AndroidCpuAcceleration.Error"/> unless
+    /// set, so a version-1 report read back never claims readiness it did not record.
+    /// </summary>
+    public AndroidCpuAcceleration Code { get; init; } = AndroidCpuAcceleration.Error;
 
     /// <summary>The code's number.</summary>
     public int CodeValue => (int)Code;
