@@ -8,8 +8,9 @@ using SparseVirt.Hypervisor;
 namespace SparseVirt.Cli.Commands;
 
 /// <summary>
-/// <c>sparsevirt check [--json] [--device PATH]</c>: can this machine run KVM-accelerated VMs? Exit codes follow
-/// kvm-ok: 0 ready, 1 not ready, 2 when the check itself failed.
+/// <c>sparsevirt check [--json | --emulator] [--device PATH]</c>: which hardware accelerator (KVM, WHPX, HVF) can
+/// this process use, and if none, why? Exit codes follow kvm-ok: 0 ready, 1 not ready, 2 when the check itself
+/// failed; with <c>--emulator</c>, the Android Emulator's <c>-accel-check</c> code.
 /// </summary>
 internal static class CheckCommand
 {
@@ -24,20 +25,33 @@ internal static class CheckCommand
         {
             Description = "Write the whole report (facts and verdict) as JSON to standard output; the schema is in docs/hypervisor.md.",
         };
+        var emulator = new Option<bool>("--emulator")
+        {
+            Description = "Answer like the Android Emulator's 'emulator -accel-check': print the accel: block (code, one line of text) and exit with its code (0 ready, 1 nested not supported, 6 not installed, 8 /dev/kvm not found, 9 VT disabled, 11 permission, 15 Hyper-V enabled ...).",
+        };
         var device = new Option<string>("--device")
         {
-            Description = "The KVM device to probe.",
+            Description = "The KVM device to probe (Linux).",
             DefaultValueFactory = _ => HostVirtualizationOptions.DefaultKvmDevicePath,
             HelpName = "path",
         };
         var command = new Command(
             "check",
-            "Check whether this machine can run KVM-accelerated VMs, and if not, why and what to do.\n" +
-            "Exit codes: 0 ready, 1 not ready, 2 the check itself failed.")
+            "Check which hardware accelerator this process can use (KVM on Linux, WHPX on Windows, HVF on macOS), and if none, why and what to do; " +
+            "TCG (software emulation) is the fallback.\n" +
+            "Exit codes: 0 ready, 1 not ready, 2 the check itself failed; with --emulator, the Android Emulator's acceleration code.")
         {
             json,
+            emulator,
             device,
         };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(json) && result.GetValue(emulator))
+            {
+                result.AddError("--json and --emulator choose different outputs; give one of them.");
+            }
+        });
 
         VerbRunner.SetAction(command, console, async (context, cancellationToken) =>
         {
@@ -63,6 +77,11 @@ internal static class CheckCommand
                 return InternalError;
             }
 
+            if (context.GetValue(emulator))
+            {
+                await context.Console.Out.WriteAsync(report.Emulator.ToAccelCheckOutput()).ConfigureAwait(false);
+                return report.Emulator.CodeValue;
+            }
             string text = context.GetValue(json) ? report.ToJson() : Describe(report);
             await context.Console.Out.WriteLineAsync(text).ConfigureAwait(false);
             return report.IsReady ? ExitCodes.Success : NotReady;
@@ -75,7 +94,8 @@ internal static class CheckCommand
     {
         var text = new StringBuilder();
         VirtualizationVerdict verdict = report.Verdict;
-        text.AppendLine(CultureInfo.InvariantCulture, $"KVM acceleration: {(report.IsReady ? "READY" : "NOT READY")} ({JsonNamingPolicy.CamelCase.ConvertName(verdict.Status.ToString())}, status {verdict.StatusCode})");
+        string primary = report.Accelerators.Count > 0 ? Name(report.IsReady ? report.BestAccelerator : report.Accelerators[0].Accelerator) : "KVM";
+        text.AppendLine(CultureInfo.InvariantCulture, $"{primary} acceleration: {(report.IsReady ? "READY" : "NOT READY")} ({StatusName(verdict.Status)}, status {verdict.StatusCode}); QEMU: -accel {report.QemuAccelerator}");
         text.AppendLine(CultureInfo.InvariantCulture, $"Reason: {verdict.Reason}");
         if (verdict.Remediation.Count > 0)
         {
@@ -86,10 +106,29 @@ internal static class CheckCommand
             }
         }
 
+        if (report.Accelerators.Count > 0)
+        {
+            text.AppendLine("Accelerators:");
+            foreach (AcceleratorVerdict accelerator in report.Accelerators)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"  {Name(accelerator.Accelerator),-5} {(accelerator.IsUsable ? "usable" : "not usable")} ({StatusName(accelerator.Verdict.Status)}): {accelerator.Verdict.Reason}");
+            }
+        }
+        text.AppendLine(CultureInfo.InvariantCulture, $"Android Emulator: {report.Emulator.CodeValue} {report.Emulator.Symbol}");
+
         HostFacts facts = report.Facts;
         text.AppendLine("Facts:");
-        Line(text, "System", $"{facts.OperatingSystem.Kind} {facts.OperatingSystem.KernelRelease} ({facts.OperatingSystem.Architecture})");
+        string? release = facts.OperatingSystem.KernelRelease ?? facts.Windows?.Version ?? facts.MacOS?.ProductVersion;
+        Line(text, "System", $"{facts.OperatingSystem.Kind} {release} ({facts.OperatingSystem.Architecture})");
         Line(text, "CPU", facts.Cpu is { } cpu ? DescribeCpu(cpu) : "not x86: no CPUID facts");
+        if (facts.Windows is { } windows)
+        {
+            DescribeWindows(text, windows);
+        }
+        if (facts.MacOS is { } macOS)
+        {
+            DescribeMacOS(text, macOS);
+        }
         Line(text, "KVM device", DescribeDevice(facts.Kvm));
         if (facts.Kvm.Capabilities.Count > 0)
         {
@@ -109,6 +148,34 @@ internal static class CheckCommand
         }
         return text.ToString().TrimEnd();
     }
+
+    private static void DescribeWindows(StringBuilder text, WindowsFacts windows)
+    {
+        WindowsHypervisorPlatformFacts platform = windows.HypervisorPlatform;
+        Line(text, "Windows", $"build {windows.Build?.ToString(CultureInfo.InvariantCulture) ?? "unknown"}; PF_VIRT_FIRMWARE_ENABLED {Flag(windows.VirtualizationFirmwareEnabled)} (false whenever a hypervisor runs), SLAT {Flag(windows.SecondLevelAddressTranslation)}, NX {Flag(windows.NxEnabled)}");
+        Line(text, "WHPX", $"WinHvPlatform.dll {platform.LibraryLoad?.ToString() ?? "not loaded"}; hypervisor present {platform.HypervisorPresent?.ToString() ?? "not asked"}; " +
+            $"trial partition {platform.SetupPartition?.ToString() ?? platform.CreatePartition?.ToString() ?? "not attempted"}");
+        Line(text, "Hyper-V", $"installed {Flag(windows.HyperVInstalled)}, hypervisor service {Flag(windows.HypervisorServiceInstalled)}, VBS {windows.VirtualizationBasedSecurity?.ToString(CultureInfo.InvariantCulture) ?? "unset"}, " +
+            $"memory integrity {windows.MemoryIntegrity?.ToString(CultureInfo.InvariantCulture) ?? "unset"}, reboot pending {YesNo(windows.RebootPending)}");
+        Line(text, "AEHD", DescribeDriver(windows.Aehd));
+        Line(text, "HAXM", DescribeDriver(windows.Haxm));
+    }
+
+    private static void DescribeMacOS(StringBuilder text, MacOSFacts macOS)
+    {
+        Line(text, "macOS", $"{macOS.ProductVersion ?? "version unknown"} on {macOS.CpuBrand ?? "unknown CPU"} ({(macOS.AppleSilicon ? "Apple silicon" : "Intel")}{(macOS.UnderRosetta ? ", under Rosetta" : "")})");
+        Line(text, "HVF", $"kern.hv_support {macOS.HypervisorSupport?.ToString() ?? "unread"}; kern.hv_vmm_present {macOS.VirtualMachine?.ToString() ?? "unread"}; " +
+            $"hv_vm_create {macOS.VmCreate?.ToString() ?? "not attempted"}");
+    }
+
+    private static string DescribeDriver(WindowsDriverFacts driver) =>
+        $"service {Flag(driver.ServiceInstalled)}; {driver.DevicePath ?? "device"} open {driver.Open?.ToString() ?? "not attempted"}{(driver.Version is null ? "" : $"; version {driver.Version}")}";
+
+    private static string Name(Accelerator accelerator) => accelerator.ToString().ToUpperInvariant();
+
+    private static string StatusName(VirtualizationStatus status) => JsonNamingPolicy.CamelCase.ConvertName(status.ToString());
+
+    private static string Flag(bool? value) => value is null ? "unknown" : YesNo(value.Value);
 
     private static string DescribeCpu(CpuFacts cpu)
     {

@@ -14,7 +14,7 @@ internal static class CommandCatalog
         ["split"] = ["sparsevirt split super.img super.img.part 256M   # super.img.part.0, .1 ...", "sparsevirt split system.raw system.part 268435456"],
         ["append"] = ["sparsevirt append userdata.img extra.raw"],
         ["verify"] = ["sparsevirt verify system.img", "sparsevirt verify system.img --json"],
-        ["check"] = ["sparsevirt check", "sparsevirt check --json > kvm-report.json", "sparsevirt check && echo 'KVM is ready'"],
+        ["check"] = ["sparsevirt check", "sparsevirt check --json > accel-report.json", "sparsevirt check && echo 'hardware acceleration is ready'", "sparsevirt check --emulator   # like emulator -accel-check: the accel: block, exit code = its code"],
         ["run"] = ["sparsevirt run docs/samples/hello.simg", "sparsevirt run system.img vendor.img --memory 2G --cpus 4 --accel kvm", "sparsevirt run disk.raw --kernel bzImage --append \"console=ttyS0\" --forward 5555:5555", "sparsevirt run disk.simg --serial console.log --timeout 60"],
     };
 

@@ -150,12 +150,22 @@ internal static class RunCommand
                 return definition.WithAccelerators(QemuAccelerator.Tcg);
             default:
                 HostVirtualizationReport report = await HostVirtualization.DetectAsync(cancellationToken).ConfigureAwait(false);
-                if (report.IsReady)
+                // The capability check names QEMU's accelerator for this system; HVF runs x86-64 guests only on an Intel Mac.
+                QemuAccelerator? accelerator = report.QemuAccelerator switch
                 {
-                    await context.Console.Error.WriteLineAsync("KVM: ready; booting with KVM.").ConfigureAwait(false);
-                    return definition.WithAccelerators(QemuAccelerator.Kvm);
+                    "kvm" => QemuAccelerator.Kvm,
+                    "whpx" => QemuAccelerator.Whpx,
+                    "hvf" when System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.X64 => QemuAccelerator.Hvf,
+                    _ => null,
+                };
+                if (accelerator is { } usable)
+                {
+                    string name = report.QemuAccelerator.ToUpperInvariant();
+                    await context.Console.Error.WriteLineAsync($"{name}: ready; booting with {name}.").ConfigureAwait(false);
+                    return definition.WithAccelerators(usable);
                 }
-                await context.Console.Error.WriteLineAsync($"KVM: not available ({report.Verdict.Status}: {report.Verdict.Reason}); booting with TCG (software emulation, slower). Run 'sparsevirt check' for what to do.").ConfigureAwait(false);
+                string own = report.Accelerators.Count > 0 ? report.Accelerators[0].Accelerator.ToString().ToUpperInvariant() : "KVM";
+                await context.Console.Error.WriteLineAsync($"{own}: not available ({report.Verdict.Status}: {report.Verdict.Reason}); booting with TCG (software emulation, slower). Run 'sparsevirt check' for what to do.").ConfigureAwait(false);
                 return definition.WithAccelerators(QemuAccelerator.Tcg);
         }
     }

@@ -28,4 +28,10 @@ internal static partial class HypervisorLog
 
     [LoggerMessage(EventId = 4008, Level = LogLevel.Information, Message = "Virtualization check: {Status} ({Reason}) in {ElapsedMilliseconds:F1} ms")]
     public static partial void Verdict(ILogger logger, VirtualizationStatus status, string reason, double elapsedMilliseconds);
+
+    [LoggerMessage(EventId = 4009, Level = LogLevel.Debug, Message = "Windows Hypervisor Platform: library {LibraryLoad}, trial partition setup {Setup}")]
+    public static partial void WindowsProbed(ILogger logger, string libraryLoad, string setup);
+
+    [LoggerMessage(EventId = 4010, Level = LogLevel.Debug, Message = "Hypervisor.framework: kern.hv_support {Support}, hv_vm_create {VmCreate}")]
+    public static partial void MacOSProbed(ILogger logger, string support, string vmCreate);
 }

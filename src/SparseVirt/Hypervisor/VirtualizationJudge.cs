@@ -1,11 +1,13 @@
 namespace SparseVirt.Hypervisor;
 
 /// <summary>
-/// Judges <see cref="HostFacts"/>: a pure function from facts to <see cref="VirtualizationVerdict"/>, with no I/O,
-/// so recorded fact sets give the same verdict anywhere. The kernel's answer decides: the host is ready exactly when
-/// KVM_CREATE_VM succeeded; the CPU, module and environment facts only explain why it did not.
+/// Judges <see cref="HostFacts"/>: a pure function from facts to verdicts, with no I/O, so recorded fact sets give
+/// the same verdict anywhere. The operating system's answer to a trial VM decides (KVM_CREATE_VM, a WHPX partition,
+/// hv_vm_create): an accelerator is ready exactly when its trial succeeded; the CPU, module, registry and
+/// environment facts only explain why it did not. This file judges KVM; the partial files judge WHPX, the Windows
+/// drivers and HVF.
 /// </summary>
-public static class VirtualizationJudge
+public static partial class VirtualizationJudge
 {
     private const string StandardDevicePath = HostVirtualizationOptions.DefaultKvmDevicePath;
 
@@ -13,11 +15,8 @@ public static class VirtualizationJudge
         "On a CI runner, let every user open the device with a udev rule: echo 'KERNEL==\"kvm\", GROUP=\"kvm\", MODE=\"0666\", OPTIONS+=\"static_node=kvm\"' " +
         "| sudo tee /etc/udev/rules.d/99-kvm4all.rules && sudo udevadm control --reload-rules && sudo udevadm trigger --name-match=kvm";
 
-    /// <summary>Judges the facts. Never throws for any fact set, however incomplete.</summary>
-    /// <exception cref="ArgumentNullException"><paramref name="facts"/> is null.</exception>
-    public static VirtualizationVerdict Judge(HostFacts facts)
+    private static VirtualizationVerdict JudgeKvm(HostFacts facts)
     {
-        ArgumentNullException.ThrowIfNull(facts);
         KvmFacts kvm = facts.Kvm;
 
         if (kvm.CreateVm?.Succeeded == true)

@@ -1,12 +1,13 @@
 namespace SparseVirt.Hypervisor;
 
 /// <summary>
-/// The verdict on whether this host can run KVM-accelerated virtual machines. The numeric values are stable and
-/// may be relied on by installers; JSON carries the name.
+/// The verdict on whether an accelerator (KVM, WHPX, HVF, AEHD, HAXM) can run virtual machines for this process.
+/// The numeric values are stable and may be relied on by installers (new ones are only ever appended); JSON
+/// carries the name.
 /// </summary>
 public enum VirtualizationStatus
 {
-    /// <summary>KVM_CREATE_VM succeeded: accelerated VMs can run.</summary>
+    /// <summary>The trial VM succeeded (KVM_CREATE_VM, WHvSetupPartition, hv_vm_create, or the driver answered): accelerated VMs can run.</summary>
     Ready = 0,
 
     /// <summary>The CPU has neither Intel VT-x nor AMD-V, and this is not a virtual machine.</summary>
@@ -42,9 +43,33 @@ public enum VirtualizationStatus
     /// <summary>The device path opens but does not answer KVM ioctls (ENOTTY): it is some other file.</summary>
     NotAKvmDevice = 11,
 
-    /// <summary>The device answered but KVM_CREATE_VM failed for another reason (memory, file limits ...).</summary>
+    /// <summary>The accelerator answered but the trial VM (KVM_CREATE_VM, a WHPX partition, hv_vm_create) failed for another reason.</summary>
     CreateVmFailed = 12,
 
-    /// <summary>The device could not be opened for a reason not covered above.</summary>
+    /// <summary>The device could not be opened, or the accelerator's library not loaded, for a reason not covered above.</summary>
     ProbeFailed = 13,
+
+    /// <summary>Windows: the "Windows Hypervisor Platform" feature is off (WinHvPlatform.dll is missing).</summary>
+    HypervisorPlatformDisabled = 14,
+
+    /// <summary>Windows: the Hypervisor Platform is installed but the hypervisor is not running (not launched at boot).</summary>
+    HypervisorNotRunning = 15,
+
+    /// <summary>Windows: Hyper-V's hypervisor runs and owns VT-x/AMD-V, so a driver that needs them to itself (AEHD, HAXM) cannot start.</summary>
+    HyperVOwnsVirtualization = 16,
+
+    /// <summary>Windows: virtualization-based security or memory integrity (HVCI) keeps the hypervisor running, which blocks AEHD and HAXM.</summary>
+    VirtualizationBasedSecurityActive = 17,
+
+    /// <summary>Windows: a feature change waits for a reboot before the accelerator can work.</summary>
+    RebootPending = 18,
+
+    /// <summary>macOS: hv_vm_create returned HV_DENIED: the executable lacks the com.apple.security.hypervisor entitlement.</summary>
+    EntitlementMissing = 19,
+
+    /// <summary>macOS: this is an x86-64 process translated by Rosetta, which cannot use Hypervisor.framework.</summary>
+    RunningUnderRosetta = 20,
+
+    /// <summary>The accelerator (a Windows driver such as AEHD or HAXM) is not installed.</summary>
+    AcceleratorNotInstalled = 21,
 }

@@ -10,10 +10,14 @@ public class HypervisorJsonTests
     [
         "schemaVersion", "isReady", "elapsedMilliseconds",
         "verdict", "verdict.status", "verdict.statusCode", "verdict.reason", "verdict.remediation", "verdict.remediation[]",
+        "bestAccelerator", "qemuAccelerator", "accelerators", "accelerators[]", "accelerators[].accelerator", "accelerators[].qemuAccelerator",
+        "accelerators[].isUsable", "accelerators[].verdict", "accelerators[].verdict.status", "accelerators[].verdict.statusCode",
+        "accelerators[].verdict.reason", "accelerators[].verdict.remediation", "accelerators[].verdict.remediation[]",
+        "emulator", "emulator.code", "emulator.codeValue", "emulator.symbol", "emulator.text", "emulator.accelerator",
         "facts", "facts.schemaVersion", "facts.source",
         "facts.operatingSystem", "facts.operatingSystem.kind", "facts.operatingSystem.description", "facts.operatingSystem.kernelRelease", "facts.operatingSystem.architecture",
         "facts.cpu", "facts.cpu.vendor", "facts.cpu.brandString", "facts.cpu.vmx", "facts.cpu.svm", "facts.cpu.svmNestedPaging",
-        "facts.cpu.hypervisorPresent", "facts.cpu.hypervisorSignature", "facts.cpu.hypervisor", "facts.cpu.hypervisorName",
+        "facts.cpu.hypervisorPresent", "facts.cpu.hypervisorSignature", "facts.cpu.hypervisor", "facts.cpu.hypervisorName", "facts.cpu.hyperVRootPartition",
         "facts.kvm", "facts.kvm.applicable", "facts.kvm.notApplicableReason", "facts.kvm.devicePath", "facts.kvm.fileType", "facts.kvm.stat",
         "facts.kvm.deviceMajor", "facts.kvm.deviceMinor", "facts.kvm.ownerUid", "facts.kvm.ownerName", "facts.kvm.groupGid", "facts.kvm.groupName",
         "facts.kvm.mode", "facts.kvm.access", "facts.kvm.processInDeviceGroup", "facts.kvm.userListedInDeviceGroup", "facts.kvm.open",
@@ -27,9 +31,26 @@ public class HypervisorJsonTests
         "facts.environment.hypervisorName",
         "facts.identity", "facts.identity.uid", "facts.identity.effectiveUid", "facts.identity.gid", "facts.identity.effectiveGid",
         "facts.identity.supplementaryGroups", "facts.identity.supplementaryGroups[]", "facts.identity.userName", "facts.identity.isRoot",
+        "facts.windows", "facts.windows.version", "facts.windows.build", "facts.windows.virtualizationFirmwareEnabled", "facts.windows.secondLevelAddressTranslation",
+        "facts.windows.nxEnabled", "facts.windows.hypervisorPlatform", "facts.windows.hyperVInstalled", "facts.windows.hypervisorServiceInstalled",
+        "facts.windows.virtualizationBasedSecurity", "facts.windows.memoryIntegrity", "facts.windows.rebootPendingEvidence", "facts.windows.rebootPendingEvidence[]",
+        "facts.windows.rebootPending", "facts.windows.aehd", "facts.windows.aehd.serviceInstalled", "facts.windows.aehd.devicePath",
+        "facts.windows.haxm", "facts.windows.haxm.serviceInstalled", "facts.windows.haxm.devicePath",
+        "facts.macOS", "facts.macOS.productVersion", "facts.macOS.cpuBrand", "facts.macOS.appleSilicon", "facts.macOS.underRosetta",
     ];
 
-    private static readonly string[] OutcomePaths = ["succeeded", "value", "error", "errno", "errnoName", "message"];
+    private static readonly string[] OutcomePaths = ["succeeded", "value", "error", "errno", "errnoName", "nativeCode", "message"];
+
+    // Every member that holds one system call's outcome.
+    private static readonly string[] OutcomeMembers =
+    [
+        "facts.kvm.stat", "facts.kvm.access", "facts.kvm.open", "facts.kvm.apiVersion", "facts.kvm.vcpuMmapSize", "facts.kvm.createVm",
+        "facts.windows.hypervisorPlatform.libraryLoad", "facts.windows.hypervisorPlatform.hypervisorPresent", "facts.windows.hypervisorPlatform.createPartition",
+        "facts.windows.hypervisorPlatform.setProcessorCount", "facts.windows.hypervisorPlatform.setupPartition", "facts.windows.hypervisorPlatform.deletePartition",
+        "facts.windows.aehd.open", "facts.windows.aehd.version", "facts.windows.haxm.open", "facts.windows.haxm.version",
+        "facts.macOS.arm64Hardware", "facts.macOS.hypervisorSupport", "facts.macOS.virtualMachine", "facts.macOS.processTranslated",
+        "facts.macOS.frameworkLoad", "facts.macOS.vmCreate", "facts.macOS.vmDestroy",
+    ];
 
     private static IEnumerable<string> FixtureNames => Fixtures.Names;
 
@@ -63,15 +84,17 @@ public class HypervisorJsonTests
     [Test]
     public void TheSchemaHasExactlyTheDocumentedProperties()
     {
+        // Across all fixtures (Linux, Windows, macOS) every documented property appears, and nothing else does.
         var paths = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (string fixture in new[] { "handmade-intel-host-ready", "handmade-container-without-device", "handmade-no-access-not-in-group" })
+        foreach (string fixture in Fixtures.Names)
         {
             HostVirtualizationReport report = HostVirtualizationReport.FromFacts(Fixtures.Load(fixture)) with { ElapsedMilliseconds = 1 };
             using JsonDocument document = JsonDocument.Parse(report.ToJson());
             Collect(document.RootElement, "", paths);
         }
-        string[] outcomes = ["facts.kvm.stat", "facts.kvm.access", "facts.kvm.open", "facts.kvm.apiVersion", "facts.kvm.vcpuMmapSize", "facts.kvm.createVm"];
-        var expected = new SortedSet<string>(SchemaPaths.Concat(outcomes.SelectMany(o => OutcomePaths.Select(p => $"{o}.{p}"))), StringComparer.Ordinal);
+        var expected = new SortedSet<string>(
+            SchemaPaths.Concat(OutcomeMembers).Concat(OutcomeMembers.SelectMany(o => OutcomePaths.Select(p => $"{o}.{p}"))),
+            StringComparer.Ordinal);
 
         Assert.That(paths, Is.EqualTo(expected));
     }
@@ -80,7 +103,7 @@ public class HypervisorJsonTests
     public void TheDocumentationListsEveryProperty()
     {
         string documentation = File.ReadAllText(Path.Combine(Fixtures.RepositoryRoot, "docs", "hypervisor.md"));
-        IEnumerable<string> names = SchemaPaths.Concat(OutcomePaths).Select(path => path.Split('.')[^1].Replace("[]", "", StringComparison.Ordinal)).Distinct();
+        IEnumerable<string> names = SchemaPaths.Concat(OutcomeMembers).Concat(OutcomePaths).Select(path => path.Split('.')[^1].Replace("[]", "", StringComparison.Ordinal)).Distinct();
 
         Assert.Multiple(() =>
         {
@@ -89,7 +112,8 @@ public class HypervisorJsonTests
                 Assert.That(documentation, Does.Contain($"`{name}`"), name);
             }
             foreach (string value in EnumNames<VirtualizationStatus>().Concat(EnumNames<SystemCallError>()).Concat(EnumNames<OperatingSystemKind>())
-                .Concat(EnumNames<HypervisorVendor>()).Concat(EnumNames<DeviceFileType>()).Concat(EnumNames<FirmwareVirtualizationState>()))
+                .Concat(EnumNames<HypervisorVendor>()).Concat(EnumNames<DeviceFileType>()).Concat(EnumNames<FirmwareVirtualizationState>())
+                .Concat(EnumNames<Accelerator>()).Concat(EnumNames<AndroidCpuAcceleration>()))
             {
                 Assert.That(documentation, Does.Contain($"`{value}`"), value);
             }
@@ -126,9 +150,9 @@ public class HypervisorJsonTests
     [Test]
     public void ANewerSchemaIsRefused()
     {
-        var error = Assert.Throws<InvalidDataException>(() => HostVirtualizationReport.FromJson("{\"schemaVersion\": 2}"));
+        var error = Assert.Throws<InvalidDataException>(() => HostVirtualizationReport.FromJson("{\"schemaVersion\": 3}"));
 
-        Assert.That(error!.Message, Does.Contain("schemaVersion 2"));
+        Assert.That(error!.Message, Does.Contain("schemaVersion 3"));
     }
 
     [Test]
@@ -158,6 +182,14 @@ public class HypervisorJsonTests
     {
         foreach (TEnum value in Enum.GetValues<TEnum>())
         {
+            if (value is Accelerator or AndroidCpuAcceleration)
+            {
+                var check = new AndroidEmulatorCheck { Code = value is AndroidCpuAcceleration code ? code : default, Accelerator = value is Accelerator accelerator ? accelerator : null };
+                using JsonDocument emulator = JsonDocument.Parse(new HostVirtualizationReport { Emulator = check }.ToJson());
+                JsonElement written = emulator.RootElement.GetProperty("emulator");
+                yield return (value is Accelerator ? written.GetProperty("accelerator") : written.GetProperty("code")).GetString()!;
+                continue;
+            }
             HostFacts facts = value switch
             {
                 VirtualizationStatus => new HostFacts(),

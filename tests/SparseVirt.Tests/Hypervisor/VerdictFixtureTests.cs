@@ -24,6 +24,60 @@ public class VerdictFixtureTests
         ["handmade-wsl2-no-nested"] = (VirtualizationStatus.NestedVirtualizationUnavailable, ["nestedVirtualization=true", "wsl --shutdown"]),
         ["handmade-kvm-guest-no-nested"] = (VirtualizationStatus.NestedVirtualizationUnavailable, ["guest of KVM", "kvm_amd nested=1", "-cpu host"]),
         ["handmade-windows-host"] = (VirtualizationStatus.UnsupportedOperatingSystem, ["only on Linux", "Windows", "whpx"]),
+        ["recorded-wine-bhyve-guest-no-whpx"] = (VirtualizationStatus.HypervisorPlatformDisabled, ["WinHvPlatform.dll is missing", "bhyve", "Enable-WindowsOptionalFeature -Online -FeatureName HypervisorPlatform"]),
+        ["handmade-windows-whpx-ready"] = (VirtualizationStatus.Ready, ["WHvSetupPartition"]),
+        ["handmade-windows-whpx-feature-off"] = (VirtualizationStatus.HypervisorPlatformDisabled, ["WinHvPlatform.dll is missing", "Enable-WindowsOptionalFeature -Online -FeatureName HypervisorPlatform"]),
+        ["handmade-windows-hypervisor-not-launched"] = (VirtualizationStatus.HypervisorNotRunning, ["no hypervisor runs", "bcdedit /set hypervisorlaunchtype auto"]),
+        ["handmade-windows-reboot-pending"] = (VirtualizationStatus.RebootPending, ["RebootPending", "Restart-Computer"]),
+        ["handmade-windows-firmware-disabled"] = (VirtualizationStatus.DisabledInFirmware, ["PF_VIRT_FIRMWARE_ENABLED", "Intel Virtualization Technology", "UEFI Firmware Settings"]),
+        ["handmade-windows-hyperv-guest-no-nested"] = (VirtualizationStatus.NestedVirtualizationUnavailable, ["guest of Microsoft Hyper-V", "ExposeVirtualizationExtensions"]),
+        ["handmade-windows-aehd-blocked-by-memory-integrity"] = (VirtualizationStatus.HypervisorPlatformDisabled, ["WinHvPlatform.dll is missing"]),
+        ["handmade-windows-aehd-ready"] = (VirtualizationStatus.Ready, ["AEHD (version 2)", "retired at the end of 2026", "Enable-WindowsOptionalFeature"]),
+        ["handmade-windows-partition-denied"] = (VirtualizationStatus.PermissionDenied, ["WHvCreatePartition", "E_ACCESSDENIED", "AppContainer"]),
+        ["handmade-windows-old-build-hyperv-running"] = (VirtualizationStatus.UnsupportedOperatingSystem, ["build 16299", "1803"]),
+        ["handmade-macos-apple-silicon-ready"] = (VirtualizationStatus.Ready, ["hv_vm_create succeeded"]),
+        ["handmade-macos-entitlement-missing"] = (VirtualizationStatus.EntitlementMissing, ["HV_DENIED", "com.apple.security.hypervisor", "codesign --sign - --entitlements", "codesign -d --entitlements"]),
+        ["handmade-macos-rosetta"] = (VirtualizationStatus.RunningUnderRosetta, ["Rosetta", "sysctl.proc_translated = 1", "osx-arm64"]),
+        ["handmade-macos-ci-runner-vm"] = (VirtualizationStatus.NestedVirtualizationUnavailable, ["kern.hv_vmm_present = 1", "HV_UNSUPPORTED", "physical Mac"]),
+        ["handmade-macos-intel-no-support"] = (VirtualizationStatus.NoCpuSupport, ["kern.hv_support = 0", "EPT"]),
+    };
+
+    // For fixtures of schema 2: the QEMU -accel value, the Android Emulator code, and every accelerator's status.
+    private static readonly Dictionary<string, (string Qemu, AndroidCpuAcceleration Emulator, (Accelerator, VirtualizationStatus)[] Statuses)> ExpectedAccelerators = new()
+    {
+        ["recorded-wine-bhyve-guest-no-whpx"] = ("tcg", AndroidCpuAcceleration.AccelNotInstalled,
+            [(Accelerator.Whpx, VirtualizationStatus.HypervisorPlatformDisabled), (Accelerator.Aehd, VirtualizationStatus.AcceleratorNotInstalled), (Accelerator.Haxm, VirtualizationStatus.NoCpuSupport)]),
+        ["handmade-windows-whpx-ready"] = ("whpx", AndroidCpuAcceleration.Ready,
+            [(Accelerator.Whpx, VirtualizationStatus.Ready), (Accelerator.Aehd, VirtualizationStatus.AcceleratorNotInstalled), (Accelerator.Haxm, VirtualizationStatus.AcceleratorNotInstalled)]),
+        ["handmade-windows-whpx-feature-off"] = ("tcg", AndroidCpuAcceleration.AccelNotInstalled, [(Accelerator.Whpx, VirtualizationStatus.HypervisorPlatformDisabled)]),
+        ["handmade-windows-hypervisor-not-launched"] = ("tcg", AndroidCpuAcceleration.AccelNotInstalled, [(Accelerator.Whpx, VirtualizationStatus.HypervisorNotRunning)]),
+        ["handmade-windows-firmware-disabled"] = ("tcg", AndroidCpuAcceleration.VtDisabled, [(Accelerator.Whpx, VirtualizationStatus.DisabledInFirmware)]),
+        ["handmade-windows-hyperv-guest-no-nested"] = ("tcg", AndroidCpuAcceleration.NestedNotSupported, [(Accelerator.Whpx, VirtualizationStatus.NestedVirtualizationUnavailable)]),
+        ["handmade-windows-aehd-blocked-by-memory-integrity"] = ("tcg", AndroidCpuAcceleration.AccelNotInstalled,
+            [(Accelerator.Whpx, VirtualizationStatus.HypervisorPlatformDisabled), (Accelerator.Aehd, VirtualizationStatus.VirtualizationBasedSecurityActive)]),
+        ["handmade-windows-aehd-ready"] = ("tcg", AndroidCpuAcceleration.Ready,
+            [(Accelerator.Whpx, VirtualizationStatus.HypervisorPlatformDisabled), (Accelerator.Aehd, VirtualizationStatus.Ready), (Accelerator.Haxm, VirtualizationStatus.Ready)]),
+        ["handmade-windows-partition-denied"] = ("tcg", AndroidCpuAcceleration.DevPermission, [(Accelerator.Whpx, VirtualizationStatus.PermissionDenied)]),
+        ["handmade-windows-old-build-hyperv-running"] = ("tcg", AndroidCpuAcceleration.AccelNotInstalled,
+            [(Accelerator.Whpx, VirtualizationStatus.UnsupportedOperatingSystem), (Accelerator.Haxm, VirtualizationStatus.HyperVOwnsVirtualization)]),
+        ["handmade-macos-apple-silicon-ready"] = ("hvf", AndroidCpuAcceleration.Ready, [(Accelerator.Hvf, VirtualizationStatus.Ready)]),
+        ["handmade-macos-entitlement-missing"] = ("tcg", AndroidCpuAcceleration.DevPermission, [(Accelerator.Hvf, VirtualizationStatus.EntitlementMissing)]),
+        ["handmade-macos-rosetta"] = ("tcg", AndroidCpuAcceleration.NoCpuSupport, [(Accelerator.Hvf, VirtualizationStatus.RunningUnderRosetta)]),
+        ["handmade-macos-ci-runner-vm"] = ("tcg", AndroidCpuAcceleration.NestedNotSupported, [(Accelerator.Hvf, VirtualizationStatus.NestedVirtualizationUnavailable)]),
+        ["handmade-macos-intel-no-support"] = ("tcg", AndroidCpuAcceleration.NoCpuSupport, [(Accelerator.Hvf, VirtualizationStatus.NoCpuSupport)]),
+        ["handmade-intel-host-ready"] = ("kvm", AndroidCpuAcceleration.Ready, [(Accelerator.Kvm, VirtualizationStatus.Ready)]),
+        ["handmade-no-access-not-in-group"] = ("tcg", AndroidCpuAcceleration.DevPermission, [(Accelerator.Kvm, VirtualizationStatus.PermissionDenied)]),
+        ["handmade-module-not-loaded"] = ("tcg", AndroidCpuAcceleration.DevNotFound, [(Accelerator.Kvm, VirtualizationStatus.ModuleNotLoaded)]),
+        ["recorded-ci-bhyve-guest-no-kvm"] = ("tcg", AndroidCpuAcceleration.NestedNotSupported, [(Accelerator.Kvm, VirtualizationStatus.NestedVirtualizationUnavailable)]),
+        ["handmade-firmware-disabled-intel"] = ("tcg", AndroidCpuAcceleration.VtDisabled, [(Accelerator.Kvm, VirtualizationStatus.DisabledInFirmware)]),
+    };
+
+    // Words that belong to another system's remediation and must never appear in this system's steps.
+    private static readonly Dictionary<OperatingSystemKind, string[]> ForeignSteps = new()
+    {
+        [OperatingSystemKind.Linux] = ["Enable-WindowsOptionalFeature", "bcdedit", "codesign"],
+        [OperatingSystemKind.Windows] = ["modprobe", "usermod", "codesign", "udevadm"],
+        [OperatingSystemKind.MacOS] = ["modprobe", "usermod", "Enable-WindowsOptionalFeature", "bcdedit", "udevadm"],
     };
 
     private static IEnumerable<string> FixtureNames => Expected.Keys.Order(StringComparer.Ordinal);
@@ -44,8 +98,60 @@ public class VerdictFixtureTests
             {
                 Assert.That(explanation, Does.Contain(mention).IgnoreCase);
             }
-            Assert.That(verdict.Remediation, status == VirtualizationStatus.Ready ? Is.Empty : Is.Not.Empty);
+            // A ready retired driver (AEHD, HAXM) still says how to move to WHPX; every other ready verdict has nothing to do.
+            bool retiredDriver = HostVirtualizationReport.FromFacts(Fixtures.Load(fixture)).BestAccelerator is Accelerator.Aehd or Accelerator.Haxm;
+            Assert.That(verdict.Remediation, status == VirtualizationStatus.Ready && !retiredDriver ? Is.Empty : Is.Not.Empty);
         });
+    }
+
+    private static IEnumerable<string> AcceleratorFixtureNames => ExpectedAccelerators.Keys.Order(StringComparer.Ordinal);
+
+    [TestCaseSource(nameof(AcceleratorFixtureNames))]
+    public void FixtureGetsItsExpectedAcceleratorsAndEmulatorCode(string fixture)
+    {
+        (string qemu, AndroidCpuAcceleration emulator, (Accelerator, VirtualizationStatus)[] statuses) = ExpectedAccelerators[fixture];
+
+        HostVirtualizationReport report = HostVirtualizationReport.FromFacts(Fixtures.Load(fixture));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(report.QemuAccelerator, Is.EqualTo(qemu));
+            Assert.That(report.Emulator.Code, Is.EqualTo(emulator), report.Emulator.Text);
+            Assert.That(report.Accelerators[^1].Accelerator, Is.EqualTo(Accelerator.Tcg), "TCG is always the last resort");
+            Assert.That(report.Accelerators[^1].IsUsable, Is.True);
+            foreach ((Accelerator accelerator, VirtualizationStatus status) in statuses)
+            {
+                AcceleratorVerdict? verdict = report.Accelerators.SingleOrDefault(a => a.Accelerator == accelerator);
+                Assert.That(verdict?.Verdict.Status, Is.EqualTo(status), $"{accelerator}: {verdict?.Verdict.Reason}");
+            }
+            Assert.That(report.IsReady, Is.EqualTo(emulator == AndroidCpuAcceleration.Ready));
+        });
+    }
+
+    [TestCaseSource(nameof(FixtureNames))]
+    public void RemediationNeverGivesAStepForAnotherSystem(string fixture)
+    {
+        HostFacts facts = Fixtures.Load(fixture);
+        string steps = string.Join("\n", VirtualizationJudge.JudgeAccelerators(facts).SelectMany(a => a.Verdict.Remediation));
+
+        foreach (string foreign in ForeignSteps.GetValueOrDefault(facts.OperatingSystem.Kind, []))
+        {
+            Assert.That(steps, Does.Not.Contain(foreign), $"a {facts.OperatingSystem.Kind} fixture");
+        }
+    }
+
+    [Test]
+    public void EveryStatusHasAFixture()
+    {
+        var seen = new HashSet<VirtualizationStatus>(Expected.Values.Select(e => e.Status));
+        foreach (string fixture in AcceleratorFixtureNames)
+        {
+            seen.UnionWith(ExpectedAccelerators[fixture].Statuses.Select(s => s.Item2));
+        }
+        // Reached only by changing one fact of a fixture, in the tests below and in CreateVmFailuresMapToTheirStatus.
+        VirtualizationStatus[] byVariation = [VirtualizationStatus.DeviceMissing, VirtualizationStatus.NotAKvmDevice, VirtualizationStatus.CreateVmFailed, VirtualizationStatus.ProbeFailed];
+
+        Assert.That(Enum.GetValues<VirtualizationStatus>().Except(seen).Except(byVariation), Is.Empty);
     }
 
     [Test]
@@ -65,19 +171,36 @@ public class VerdictFixtureTests
     }
 
     [TestCaseSource(nameof(FixtureNames))]
-    public void ASuccessfulCreateVmIsAlwaysReadyAndNothingElseIs(string fixture)
+    public void ASuccessfulTrialVmIsAlwaysReadyAndNothingElseIs(string fixture)
     {
         HostFacts facts = Fixtures.Load(fixture);
-        HostFacts created = facts with { Kvm = facts.Kvm with { CreateVm = SystemCallOutcome.Success() } };
-        HostFacts failed = facts with { Kvm = facts.Kvm with { CreateVm = new SystemCallOutcome { Error = SystemCallError.InvalidArgument, Errno = 22 } } };
+        HostFacts created = WithTrial(facts, SystemCallOutcome.Success());
+        HostFacts failed = WithTrial(facts, new SystemCallOutcome { Error = SystemCallError.InvalidArgument, Errno = 22 });
 
         Assert.Multiple(() =>
         {
-            Assert.That(VirtualizationJudge.Judge(created).Status, Is.EqualTo(VirtualizationStatus.Ready));
-            Assert.That(VirtualizationJudge.Judge(failed).Status, Is.Not.EqualTo(VirtualizationStatus.Ready));
-            Assert.That(VirtualizationJudge.Judge(facts).Status == VirtualizationStatus.Ready, Is.EqualTo(facts.Kvm.CreateVm?.Succeeded == true));
+            Assert.That(Primary(created).Status, Is.EqualTo(VirtualizationStatus.Ready));
+            Assert.That(Primary(failed).Status, Is.Not.EqualTo(VirtualizationStatus.Ready));
+            Assert.That(Primary(facts).Status == VirtualizationStatus.Ready, Is.EqualTo(TrialSucceeded(facts)));
         });
     }
+
+    // The trial VM of the facts' own system: WHvSetupPartition, hv_vm_create, or KVM_CREATE_VM.
+    private static HostFacts WithTrial(HostFacts facts, SystemCallOutcome outcome) => facts switch
+    {
+        { Windows: { } windows } => facts with { Windows = windows with { HypervisorPlatform = windows.HypervisorPlatform with { SetupPartition = outcome } } },
+        { MacOS: { } macOS } => facts with { MacOS = macOS with { VmCreate = outcome } },
+        _ => facts with { Kvm = facts.Kvm with { CreateVm = outcome } },
+    };
+
+    private static bool TrialSucceeded(HostFacts facts) => facts switch
+    {
+        { Windows: { } windows } => windows.HypervisorPlatform.SetupPartition?.Succeeded == true,
+        { MacOS: { } macOS } => macOS.VmCreate?.Succeeded == true,
+        _ => facts.Kvm.CreateVm?.Succeeded == true,
+    };
+
+    private static VirtualizationVerdict Primary(HostFacts facts) => VirtualizationJudge.JudgeAccelerators(facts)[0].Verdict;
 
     [Test]
     public void CpuFactsDoNotOverruleTheDevice()
@@ -186,6 +309,14 @@ public class VerdictFixtureTests
             [VirtualizationStatus.NotAKvmDevice] = 11,
             [VirtualizationStatus.CreateVmFailed] = 12,
             [VirtualizationStatus.ProbeFailed] = 13,
+            [VirtualizationStatus.HypervisorPlatformDisabled] = 14,
+            [VirtualizationStatus.HypervisorNotRunning] = 15,
+            [VirtualizationStatus.HyperVOwnsVirtualization] = 16,
+            [VirtualizationStatus.VirtualizationBasedSecurityActive] = 17,
+            [VirtualizationStatus.RebootPending] = 18,
+            [VirtualizationStatus.EntitlementMissing] = 19,
+            [VirtualizationStatus.RunningUnderRosetta] = 20,
+            [VirtualizationStatus.AcceleratorNotInstalled] = 21,
         };
 
         Assert.Multiple(() =>

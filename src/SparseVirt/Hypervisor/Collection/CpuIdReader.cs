@@ -13,11 +13,15 @@ internal static class CpuIdReader
     private const uint BrandStringLastLeaf = 0x80000004;
     private const uint SvmFeaturesLeaf = 0x8000000A;
     private const uint HypervisorLeaf = 0x40000000;
+    private const uint HypervisorInterfaceLeaf = 0x40000001;
+    private const uint HyperVFeaturesLeaf = 0x40000003;
+    private const int MicrosoftInterfaceSignature = 0x31237648; // "Hv#1"
 
     private const int VmxBit = 5;          // leaf 1 ECX
     private const int HypervisorBit = 31;  // leaf 1 ECX
     private const int SvmBit = 2;          // leaf 0x80000001 ECX
     private const int NestedPagingBit = 0; // leaf 0x8000000A EDX
+    private const int CreatePartitionsBit = 0; // leaf 0x40000003 EBX
 
     /// <summary>The CPUID facts, or null when this process does not run on an x86 processor.</summary>
     public static CpuFacts? Read()
@@ -38,10 +42,15 @@ internal static class CpuIdReader
         bool hypervisorPresent = IsSet(basicEcx, HypervisorBit);
 
         string? signature = null;
+        bool? rootPartition = null;
         if (hypervisorPresent)
         {
-            (_, int ebx, int ecx, int edx) = Leaf(HypervisorLeaf);
+            (int maxHypervisorLeaf, int ebx, int ecx, int edx) = Leaf(HypervisorLeaf);
             signature = Registers(ebx, ecx, edx);
+            if ((uint)maxHypervisorLeaf >= HyperVFeaturesLeaf && (uint)maxHypervisorLeaf < 0x40010000 && Leaf(HypervisorInterfaceLeaf).Eax == MicrosoftInterfaceSignature)
+            {
+                rootPartition = IsSet(Leaf(HyperVFeaturesLeaf).Ebx, CreatePartitionsBit);
+            }
         }
         (HypervisorVendor vendorOfHypervisor, string name)? identified = signature is null ? null : Identify(signature);
 
@@ -56,6 +65,7 @@ internal static class CpuIdReader
             HypervisorSignature = signature,
             Hypervisor = identified?.vendorOfHypervisor,
             HypervisorName = identified?.name,
+            HyperVRootPartition = rootPartition,
         };
     }
 

@@ -1,6 +1,8 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using SparseVirt.Hypervisor.Collection.MacOS;
+using SparseVirt.Hypervisor.Collection.Windows;
 
 namespace SparseVirt.Hypervisor.Collection;
 
@@ -26,8 +28,13 @@ internal sealed class HostFactsCollector(HostVirtualizationOptions options, ILog
 
         if (operatingSystem.Kind != OperatingSystemKind.Linux)
         {
+            WindowsFacts? windows = OperatingSystem.IsWindows() ? CollectWindows(cancellationToken) : null;
+            MacOSFacts? macOS = OperatingSystem.IsMacOS() ? CollectMacOS(cancellationToken) : null;
+            bool inVirtualMachine = cpu?.HypervisorPresent == true || macOS?.VirtualMachine is { Succeeded: true, Value: 1 };
             return facts with
             {
+                Windows = windows,
+                MacOS = macOS,
                 Kvm = new KvmFacts
                 {
                     Applicable = false,
@@ -41,7 +48,7 @@ internal sealed class HostFactsCollector(HostVirtualizationOptions options, ILog
                 },
                 Environment = new EnvironmentFacts
                 {
-                    InVirtualMachine = cpu?.HypervisorPresent ?? false,
+                    InVirtualMachine = inVirtualMachine,
                     HypervisorName = cpu?.HypervisorPresent == true ? cpu.HypervisorName : null,
                 },
             };
@@ -63,6 +70,22 @@ internal sealed class HostFactsCollector(HostVirtualizationOptions options, ILog
         };
     }
 
+    [System.Runtime.Versioning.SupportedOSPlatform("windows")]
+    private WindowsFacts CollectWindows(CancellationToken cancellationToken)
+    {
+        WindowsFacts windows = new WindowsFactsCollector(new WindowsHost()).Collect(cancellationToken);
+        HypervisorLog.WindowsProbed(logger, windows.HypervisorPlatform.LibraryLoad?.ToString() ?? "not attempted", windows.HypervisorPlatform.SetupPartition?.ToString() ?? "not attempted");
+        return windows;
+    }
+
+    [System.Runtime.Versioning.SupportedOSPlatform("macos")]
+    private MacOSFacts CollectMacOS(CancellationToken cancellationToken)
+    {
+        MacOSFacts macOS = new MacOSFactsCollector(new MacOSHost()).Collect(cancellationToken);
+        HypervisorLog.MacOSProbed(logger, macOS.HypervisorSupport?.ToString() ?? "unread", macOS.VmCreate?.ToString() ?? "not attempted");
+        return macOS;
+    }
+
     private OperatingSystemFacts ReadOperatingSystem()
     {
         OperatingSystemKind kind =
@@ -75,7 +98,9 @@ internal sealed class HostFactsCollector(HostVirtualizationOptions options, ILog
         {
             Kind = kind,
             Description = RuntimeInformation.OSDescription,
-            KernelRelease = kind == OperatingSystemKind.Linux ? BoundedText.ReadLineOrNull(options.Paths.Resolve("/proc/sys/kernel/osrelease")) : null,
+            KernelRelease = kind == OperatingSystemKind.Linux ? BoundedText.ReadLineOrNull(options.Paths.Resolve("/proc/sys/kernel/osrelease"))
+                : OperatingSystem.IsMacOS() ? new MacOSHost().SysctlString("kern.osrelease")
+                : null,
             Architecture = RuntimeInformation.ProcessArchitecture.ToString(),
         };
     }

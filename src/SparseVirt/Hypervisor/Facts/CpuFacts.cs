@@ -32,6 +32,13 @@ public sealed record CpuFacts
     /// <summary>A readable hypervisor name (<c>Microsoft Hyper-V</c>), or the raw signature when unrecognized.</summary>
     public string? HypervisorName { get; init; }
 
+    /// <summary>
+    /// For a hypervisor with the Microsoft interface (leaf 0x40000001 EAX = <c>Hv#1</c>): whether this partition may
+    /// create partitions (leaf 0x40000003 EBX bit 0, CreatePartitions), which only the Hyper-V root partition (the
+    /// Windows host itself, with Hyper-V running) may. False means a guest; null without that interface (schema 2).
+    /// </summary>
+    public bool? HyperVRootPartition { get; init; }
+
     /// <summary>True when the vendor is Intel (VMX is the extension that matters).</summary>
     [JsonIgnore]
     public bool IsIntel => Vendor == "GenuineIntel";

@@ -39,6 +39,12 @@ public sealed record HostFacts
     /// <summary>The process's user and groups.</summary>
     public ProcessIdentityFacts Identity { get; init => field = value ?? new(); } = new();
 
+    /// <summary>The Windows facts (schema 2); null on other systems and in schema-1 fact sets.</summary>
+    public WindowsFacts? Windows { get; init; }
+
+    /// <summary>The macOS facts (schema 2); null on other systems and in schema-1 fact sets.</summary>
+    public MacOSFacts? MacOS { get; init; }
+
     /// <summary>The facts as JSON, in the same form as the <c>facts</c> member of a report.</summary>
     public string ToJson(bool indented = true) => HypervisorJson.Write(this, indented, context => context.HostFacts);
 

@@ -18,6 +18,8 @@ namespace SparseVirt.Hypervisor.Serialization;
         typeof(CamelCaseEnumConverter<HypervisorVendor>),
         typeof(CamelCaseEnumConverter<DeviceFileType>),
         typeof(CamelCaseEnumConverter<FirmwareVirtualizationState>),
+        typeof(CamelCaseEnumConverter<Accelerator>),
+        typeof(CamelCaseEnumConverter<AndroidCpuAcceleration>),
     ])]
 [JsonSerializable(typeof(HostVirtualizationReport))]
 [JsonSerializable(typeof(HostFacts))]
