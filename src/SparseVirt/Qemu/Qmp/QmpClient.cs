@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
+using System.Text.Unicode;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -112,7 +113,7 @@ public sealed class QmpClient : IAsyncDisposable
 
     /// <summary>QEMU's version (<c>query-version</c>).</summary>
     public async Task<QmpVersionInfo> QueryVersionAsync(CancellationToken cancellationToken = default) =>
-        Deserialize("query-version", await ExecuteAsync("query-version", cancellationToken).ConfigureAwait(false), QmpJsonContext.Default.QmpVersionInfo);
+        Deserialize("query-version", await ExecuteAsync("query-version", cancellationToken).ConfigureAwait(false), QmpJsonContext.Default.QmpVersionInfo).WithMissingMembersDefaulted();
 
     /// <summary>The VM's run state (<c>query-status</c>).</summary>
     public async Task<QmpStatusInfo> QueryStatusAsync(CancellationToken cancellationToken = default) =>
@@ -366,6 +367,13 @@ public sealed class QmpClient : IAsyncDisposable
 
     private void Dispatch(ReadOnlySequence<byte> message)
     {
+        // The JSON parser leaves string contents unchecked until they are read, so invalid UTF-8 would reach callers
+        // as an InvalidOperationException from GetString(); reject the message here, naming it.
+        ReadOnlySpan<byte> bytes = message.IsSingleSegment ? message.FirstSpan : message.ToArray();
+        if (!Utf8.IsValid(bytes))
+        {
+            throw new QmpProtocolException($"A QMP message is not valid UTF-8 (from byte {Utf8ValidPrefixLength(bytes)}): {Excerpt(message)}");
+        }
         JsonDocument document;
         try
         {
@@ -429,7 +437,7 @@ public sealed class QmpClient : IAsyncDisposable
             throw new QmpProtocolException($"The QMP greeting has an unexpected shape ({e.Message}): {Excerpt(message)}", e);
         }
         // A server may leave out members (older or non-QEMU peers); be liberal, as the specification asks.
-        return greeting with { Capabilities = greeting.Capabilities ?? [], Version = greeting.Version ?? new QmpVersionInfo() };
+        return greeting with { Capabilities = greeting.Capabilities ?? [], Version = (greeting.Version ?? new QmpVersionInfo()).WithMissingMembersDefaulted() };
     }
 
     private static DateTimeOffset? ParseTimestamp(JsonElement root)
@@ -549,6 +557,12 @@ public sealed class QmpClient : IAsyncDisposable
         {
             throw new QmpProtocolException($"The reply of '{command}' has an unexpected shape: {e.Message}", e);
         }
+    }
+
+    private static int Utf8ValidPrefixLength(ReadOnlySpan<byte> bytes)
+    {
+        OperationStatus status = Utf8.ToUtf16(bytes, new char[bytes.Length], out int read, out _, replaceInvalidSequences: false);
+        return status == OperationStatus.Done ? bytes.Length : read;
     }
 
     private static string Excerpt(ReadOnlySequence<byte> message)

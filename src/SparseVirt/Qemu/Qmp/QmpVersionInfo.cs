@@ -12,4 +12,12 @@ public sealed record QmpVersionInfo
     /// <summary>The distribution's package string, e.g. <c>Debian 1:7.2+dfsg-7</c>.</summary>
     [JsonPropertyName("package")]
     public string Package { get; init; } = "";
+
+    /// <summary>
+    /// This, with members the JSON left out set to their defaults: the source-generated deserializer sets init-only
+    /// members it did not find to null, whatever their initializers say (found by fuzzing: a greeting without
+    /// <c>qemu</c> made the connection fail with a <see cref="NullReferenceException"/>).
+    /// </summary>
+    internal QmpVersionInfo WithMissingMembersDefaulted() =>
+        Qemu is null || Package is null ? this with { Qemu = Qemu ?? new QmpVersionNumbers(), Package = Package ?? "" } : this;
 }
