@@ -71,10 +71,36 @@ public sealed class RawFileBlockSource : IBlockSource, IDisposable
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// From the file system's allocation map (<c>lseek</c> with <c>SEEK_DATA</c>/<c>SEEK_HOLE</c>): holes are
+    /// <see cref="BlockExtentKind.Hole"/>, everything else data. Where the system or file system cannot tell, the
+    /// whole range is data (always correct, only less sparse).
+    /// </remarks>
     public IEnumerable<BlockExtent> GetExtents(long offset, long length)
     {
         BlockSourceRange.Check(offset, length, Length);
-        return length == 0 ? [] : [new BlockExtent(offset, length, BlockExtentKind.Data)];
+        return length == 0 ? [] : Enumerate(offset, offset + length);
+    }
+
+    private IEnumerable<BlockExtent> Enumerate(long start, long end)
+    {
+        // One map per call: it remembers that the file system cannot answer, and callers may enumerate concurrently.
+        var regions = new FileDataRegions(_handle, end);
+        BlockExtent? pending = null;
+        for (long position = start; position < end;)
+        {
+            (bool isData, long regionEnd) = regions.RegionAt(position);
+            regionEnd = Math.Clamp(regionEnd, position + 1, end);
+            if (BlockSourceRange.Merge(ref pending, new BlockExtent(position, regionEnd - position, isData ? BlockExtentKind.Data : BlockExtentKind.Hole)) is { } ready)
+            {
+                yield return ready;
+            }
+            position = regionEnd;
+        }
+        if (pending is { } last)
+        {
+            yield return last;
+        }
     }
 
     /// <inheritdoc/>

@@ -75,4 +75,27 @@ public class BlockSourceTests
         Assert.That(stream.CanWrite, Is.False);
         Assert.Throws<NotSupportedException>(() => stream.WriteByte(1));
     }
+
+    [Test]
+    public void A_raw_files_extents_follow_its_holes()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.Combine("holey.raw");
+        const int MiB = 1024 * 1024;
+        using (FileStream file = File.Create(path))
+        {
+            file.SetLength(8 * MiB);   // all hole
+            file.Position = 2 * MiB;
+            file.Write(new byte[MiB].Select((_, i) => (byte)(i | 1)).ToArray());
+        }
+
+        using RawFileBlockSource source = RawFileBlockSource.Open(path);
+        BlockExtent[] extents = [.. source.GetExtents(0, source.Length)];
+
+        Assert.That(extents, Is.EqualTo(new[]
+        {
+            new BlockExtent(0, 2 * MiB, BlockExtentKind.Hole), new BlockExtent(2 * MiB, MiB, BlockExtentKind.Data), new BlockExtent(3 * MiB, 5 * MiB, BlockExtentKind.Hole),
+        }));
+        Assert.That(source.GetExtents(MiB, 2 * MiB), Is.EqualTo(new[] { new BlockExtent(MiB, MiB, BlockExtentKind.Hole), new BlockExtent(2 * MiB, MiB, BlockExtentKind.Data) }));
+    }
 }

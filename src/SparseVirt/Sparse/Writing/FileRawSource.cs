@@ -1,5 +1,6 @@
 using Microsoft.Win32.SafeHandles;
 using SparseVirt.Sparse.IO;
+using SparseVirt.BlockSources;
 
 namespace SparseVirt.Sparse;
 

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using SparseVirt.Interop;
 
-namespace SparseVirt.Sparse.IO;
+namespace SparseVirt.BlockSources;
 
 /// <summary>
 /// Finds where a file holds data and where it has holes, with <c>lseek(SEEK_DATA / SEEK_HOLE)</c>, so holes can
