@@ -40,12 +40,13 @@ internal sealed class RawNbdClient : IDisposable
     public void SendOption(uint option, byte[]? data = null, uint? claimedLength = null, ulong magic = OptionMagic)
     {
         data ??= [];
-        byte[] header = new byte[16];
-        BinaryPrimitives.WriteUInt64BigEndian(header, magic);
-        BinaryPrimitives.WriteUInt32BigEndian(header.AsSpan(8), option);
-        BinaryPrimitives.WriteUInt32BigEndian(header.AsSpan(12), claimedLength ?? (uint)data.Length);
-        _stream.Write(header);
-        _stream.Write(data);
+        // One write: a server that closes on a bad header must not make the rest of the message fail to send.
+        byte[] message = new byte[16 + data.Length];
+        BinaryPrimitives.WriteUInt64BigEndian(message, magic);
+        BinaryPrimitives.WriteUInt32BigEndian(message.AsSpan(8), option);
+        BinaryPrimitives.WriteUInt32BigEndian(message.AsSpan(12), claimedLength ?? (uint)data.Length);
+        data.CopyTo(message, 16);
+        _stream.Write(message);
     }
 
     /// <summary>One option reply: (option, reply type, data).</summary>

@@ -1,5 +1,6 @@
 using SparseVirt.BlockSources;
 using SparseVirt.Nbd.Protocol;
+using SparseVirt.Nbd.Server;
 
 namespace SparseVirt.Nbd.Exports;
 
@@ -25,8 +26,12 @@ internal sealed class ExportVolume : IDisposable
 
     public long Length => View.Length;
 
-    /// <summary>The preferred request size advertised: the source's block size.</summary>
-    public int PreferredBlockSize => View.BlockSize;
+    /// <summary>
+    /// The preferred request size advertised: the source's block size where the protocol can carry it (a power of two
+    /// from 512 up to the request limit; clients such as QEMU refuse anything else), 4096 otherwise.
+    /// </summary>
+    public int PreferredBlockSize =>
+        View.BlockSize is >= 512 and <= (int)Transmission.MaxPayloadBytes && int.IsPow2(View.BlockSize) ? View.BlockSize : 4096;
 
     public static ExportVolume Open(NbdExport export)
     {
