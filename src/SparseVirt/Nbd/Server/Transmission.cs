@@ -21,7 +21,7 @@ internal sealed partial class Transmission : IDisposable
     public const uint MaxPayloadBytes = 32 * 1024 * 1024;
 
     /// <summary>Reads are produced and sent in pieces of at most this size.</summary>
-    public const int PieceBytes = 1024 * 1024;
+    public const int PieceBytes = 256 * 1024;
 
     /// <summary>How many requests with a buffer over <see cref="PieceBytes"/> a connection may hold at once.</summary>
     public const int LargeRequestsInFlight = 2;
