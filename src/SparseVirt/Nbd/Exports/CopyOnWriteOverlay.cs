@@ -19,27 +19,16 @@ internal sealed class CopyOnWriteOverlay : IBlockSource, IDisposable
     private readonly IBlockSource _base;
     private readonly SafeFileHandle _file;
     private readonly FileStream _flusher;
-    private readonly BlockState[] _states;
-    private readonly int _granularity;
+    private readonly OverlayBlockMap _map;
     private readonly SemaphoreSlim _changeLock = new(1, 1);
 
-    private CopyOnWriteOverlay(IBlockSource baseSource, SafeFileHandle file, int granularity, long blocks)
+    private CopyOnWriteOverlay(IBlockSource baseSource, SafeFileHandle file, OverlayBlockMap map)
     {
         _base = baseSource;
         _file = file;
         // bufferSize 0: the stream only carries Flush(flushToDisk: true) (fsync); every write is positional, on _file.
         _flusher = new FileStream(file, FileAccess.ReadWrite, bufferSize: 0);
-        _granularity = granularity;
-        _states = new BlockState[blocks];
-    }
-
-    /// <summary>Where a block's current contents live.</summary>
-    private enum BlockState : byte
-    {
-        Base = 0,
-        Overlay = 1,
-        Hole = 2,
-        Zero = 3,
+        _map = map;
     }
 
     /// <inheritdoc/>
@@ -53,12 +42,7 @@ internal sealed class CopyOnWriteOverlay : IBlockSource, IDisposable
     public static CopyOnWriteOverlay Create(IBlockSource baseSource, string? path)
     {
         // At least 4 KiB per map entry, so the map stays small even for a source with 512-byte blocks.
-        int granularity = Math.Max(baseSource.BlockSize, 4096);
-        long blocks = (baseSource.Length + granularity - 1) / granularity;
-        if (blocks > Array.MaxLength)
-        {
-            throw new ArgumentException($"A {baseSource.Length}-byte source has too many {granularity}-byte blocks for an overlay map.", nameof(baseSource));
-        }
+        var map = new OverlayBlockMap(baseSource.Length, Math.Max(baseSource.BlockSize, 4096));
         SafeFileHandle file;
         if (path is null)
         {
@@ -74,7 +58,7 @@ internal sealed class CopyOnWriteOverlay : IBlockSource, IDisposable
         try
         {
             RandomAccess.SetLength(file, baseSource.Length);
-            return new CopyOnWriteOverlay(baseSource, file, granularity, blocks);
+            return new CopyOnWriteOverlay(baseSource, file, map);
         }
         catch
         {
@@ -90,7 +74,7 @@ internal sealed class CopyOnWriteOverlay : IBlockSource, IDisposable
         long position = offset;
         while (position < offset + destination.Length)
         {
-            (long runEnd, BlockState state) = RunAt(position, offset + destination.Length);
+            (long runEnd, BlockState state) = _map.RunAt(position, offset + destination.Length);
             Span<byte> slice = destination.Slice((int)(position - offset), (int)(runEnd - position));
             switch (state)
             {
@@ -115,7 +99,7 @@ internal sealed class CopyOnWriteOverlay : IBlockSource, IDisposable
         long position = offset;
         while (position < offset + destination.Length)
         {
-            (long runEnd, BlockState state) = RunAt(position, offset + destination.Length);
+            (long runEnd, BlockState state) = _map.RunAt(position, offset + destination.Length);
             Memory<byte> slice = destination.Slice((int)(position - offset), (int)(runEnd - position));
             switch (state)
             {
@@ -167,9 +151,9 @@ internal sealed class CopyOnWriteOverlay : IBlockSource, IDisposable
     {
         BlockSourceRange.Check(offset, length, Length);
         long end = offset + length;
-        long firstWhole = RoundUp(offset);
+        long firstWhole = _map.RoundUp(offset);
         // The source's last block may be short: a range reaching the end covers it whole.
-        long lastWholeEnd = end == Length ? Length : end / _granularity * _granularity;
+        long lastWholeEnd = end == Length ? Length : _map.RoundDown(end);
         await _changeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -181,9 +165,7 @@ internal sealed class CopyOnWriteOverlay : IBlockSource, IDisposable
             {
                 await WriteZerosLockedAsync(offset, firstWhole, cancellationToken).ConfigureAwait(false);
                 await WriteZerosLockedAsync(lastWholeEnd, end, cancellationToken).ConfigureAwait(false);
-                int first = (int)(firstWhole / _granularity);
-                int last = (int)((lastWholeEnd + _granularity - 1) / _granularity);
-                _states.AsSpan(first, last - first).Fill(allocate ? BlockState.Zero : BlockState.Hole);
+                _map.Mark(firstWhole, lastWholeEnd, allocate ? BlockState.Zero : BlockState.Hole);
             }
         }
         finally
@@ -214,7 +196,7 @@ internal sealed class CopyOnWriteOverlay : IBlockSource, IDisposable
         long position = offset;
         while (position < end)
         {
-            (long runEnd, BlockState state) = RunAt(position, end);
+            (long runEnd, BlockState state) = _map.RunAt(position, end);
             if (state == BlockState.Base)
             {
                 foreach (BlockExtent extent in _base.GetExtents(position, runEnd - position))
@@ -246,22 +228,11 @@ internal sealed class CopyOnWriteOverlay : IBlockSource, IDisposable
         }
     }
 
-    /// <summary>The state of the block holding <paramref name="position"/>, and where the run of blocks in that state ends (at most <paramref name="limit"/>).</summary>
-    private (long End, BlockState State) RunAt(long position, long limit)
-    {
-        int block = (int)(position / _granularity);
-        BlockState state = _states[block];
-        int lastBlock = (int)((limit - 1) / _granularity);
-        int different = _states.AsSpan(block + 1, lastBlock - block).IndexOfAnyExcept(state);
-        long runEnd = different < 0 ? limit : (long)(block + 1 + different) * _granularity;
-        return (Math.Min(runEnd, limit), state);
-    }
-
     private async ValueTask WriteLockedAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         long end = offset + data.Length;
-        long alignedStart = offset / _granularity * _granularity;
-        long alignedEnd = Math.Min(RoundUp(end), Length);
+        long alignedStart = _map.RoundDown(offset);
+        long alignedEnd = Math.Min(_map.RoundUp(end), Length);
         if (alignedStart == offset && alignedEnd == end)
         {
             await RandomAccess.WriteAsync(_file, data, offset, cancellationToken).ConfigureAwait(false);
@@ -276,10 +247,10 @@ internal sealed class CopyOnWriteOverlay : IBlockSource, IDisposable
                 Memory<byte> whole = buffer.AsMemory(0, span);
                 if (offset != alignedStart)
                 {
-                    int head = (int)Math.Min(_granularity, alignedEnd - alignedStart);
+                    int head = (int)Math.Min(_map.Granularity, alignedEnd - alignedStart);
                     await ReadAsync(alignedStart, whole[..head], cancellationToken).ConfigureAwait(false);
                 }
-                long tailStart = Math.Max(alignedStart, (alignedEnd - 1) / _granularity * _granularity);
+                long tailStart = Math.Max(alignedStart, _map.RoundDown(alignedEnd - 1));
                 if (end != alignedEnd && (tailStart != alignedStart || offset == alignedStart))
                 {
                     await ReadAsync(tailStart, whole[(int)(tailStart - alignedStart)..], cancellationToken).ConfigureAwait(false);
@@ -292,9 +263,7 @@ internal sealed class CopyOnWriteOverlay : IBlockSource, IDisposable
                 ArrayPool<byte>.Shared.Return(buffer);
             }
         }
-        int first = (int)(alignedStart / _granularity);
-        int last = (int)((alignedEnd + _granularity - 1) / _granularity);
-        _states.AsSpan(first, last - first).Fill(BlockState.Overlay);
+        _map.Mark(alignedStart, alignedEnd, BlockState.Overlay);
     }
 
     private async ValueTask WriteZerosLockedAsync(long offset, long end, CancellationToken cancellationToken)
@@ -343,6 +312,4 @@ internal sealed class CopyOnWriteOverlay : IBlockSource, IDisposable
             offset += read;
         }
     }
-
-    private long RoundUp(long value) => (value + _granularity - 1) / _granularity * _granularity;
 }
