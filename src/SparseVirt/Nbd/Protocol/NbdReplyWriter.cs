@@ -131,6 +131,8 @@ internal static class NbdReplyWriter
     /// <summary>An <see cref="NbdReplyChunkType.OffsetData"/> chunk: <paramref name="data"/> read at <paramref name="offset"/>.</summary>
     public static void WriteOffsetData(IBufferWriter<byte> writer, ulong cookie, bool done, ulong offset, ReadOnlySpan<byte> data)
     {
+        // Room for the whole chunk at once: header and data then share one buffer, and go out in one write.
+        writer.GetSpan(ChunkHeaderSize + 8 + data.Length);
         WriteChunkHeader(writer, cookie, done ? NbdReplyFlags.Done : NbdReplyFlags.None, NbdReplyChunkType.OffsetData, (uint)(8 + data.Length));
         WriteUInt64(writer, offset);
         writer.Write(data);
