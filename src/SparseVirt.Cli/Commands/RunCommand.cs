@@ -45,15 +45,19 @@ internal static class RunCommand
         };
         var cache = new Option<string?>("--cache") { Description = "Folder for expanded sparse disks (default: $SPARSEVIRT_CACHE or ~/.cache/sparsevirt/disks)." };
         var qemu = new Option<string?>("--qemu") { Description = "The QEMU binary (default: qemu-system-x86_64 on PATH)." };
+        var expand = new Option<bool>("--expand") { Description = "Expand Android sparse images into the cache and boot the copies (the behaviour before NBD serving)." };
+        var overlay = new Option<string?>("--overlay") { Description = "Keep the guest's writes to the (single) sparse disk in this qcow2 file, created if missing; the image is never written." };
         var allowNoQemu = new Option<bool>("--allow-no-qemu") { Description = "When QEMU is not installed, expand the disks, say so, and exit 0 instead of failing." };
 
         var command = new Command("run", """
-            Boot disks in QEMU. Android sparse images are accepted as they are: each is expanded once into a cache and
-            attached as a snapshot (the guest's writes are discarded). The exit code is 0 when the guest powered off by
+            Boot disks in QEMU. Android sparse images are accepted as they are and served to QEMU over NBD by this
+            process straight from their chunk tables: nothing is expanded, and the guest's writes go to a temporary
+            overlay (discarded) unless --overlay keeps them. --expand instead expands each once into a cache and
+            attaches the copy as a snapshot. The exit code is 0 when the guest powered off by
             itself, 1 when QEMU failed, and 130 when stopped with Ctrl+C.
             """)
         {
-            disks, memory, cpus, kernel, initrd, append, accel, serial, forward, machine, timeout, stopTimeout, cache, qemu, allowNoQemu,
+            disks, memory, cpus, kernel, initrd, append, accel, serial, forward, machine, timeout, stopTimeout, cache, qemu, expand, overlay, allowNoQemu,
         };
 
         VerbRunner.SetAction(command, console, async (context, cancellationToken) =>
@@ -73,7 +77,11 @@ internal static class RunCommand
                 ParseSeconds("--stop-timeout", context.GetValue(stopTimeout), allowZero: true),
                 context.GetValue(cache) ?? SparseDiskCache.DefaultFolder(),
                 context.GetValue(qemu),
-                context.GetValue(allowNoQemu));
+                context.GetValue(allowNoQemu))
+            {
+                Expand = context.GetValue(expand),
+                Overlay = context.GetValue(overlay),
+            };
             return await RunAsync(context, request, cancellationToken).ConfigureAwait(false);
         });
         return command;
@@ -89,11 +97,34 @@ internal static class RunCommand
 
         // Disks first: a corrupt sparse image fails here, before QEMU is ever started.
         var cacheStore = new SparseDiskCache(request.CacheFolder, (source, destination, token) => ExpandAsync(context, source, destination, token));
-        var attached = new List<QemuDisk>();
+        await using var served = new SparseDiskServer(context.LoggerFactory);
+        var prepared = new List<Func<QemuDisk>>();
+        int sparseDisks = request.Expand ? 0 : request.Disks.Count(d => File.Exists(d) && SparseImage.IsSparseImage(d));
+        if (request.Overlay is not null && sparseDisks != 1)
+        {
+            throw new UsageException($"--overlay keeps the writes of one served sparse disk; {sparseDisks} are given{(request.Expand ? " (with --expand none is served)" : "")}.");
+        }
         for (int i = 0; i < request.Disks.Length; i++)
         {
-            attached.Add(await PrepareDiskAsync(context, cacheStore, request.Disks[i], bootIndex: request.Kernel is null ? i + 1 : null, cancellationToken).ConfigureAwait(false));
+            int? bootIndex = request.Kernel is null ? i + 1 : null;
+            string path = request.Disks[i];
+            if (!request.Expand && File.Exists(path) && SparseImage.IsSparseImage(path))
+            {
+                string name = served.Add(path, request.Overlay);
+                await context.Console.Error.WriteLineAsync($"{path}: Android sparse image, served over NBD from its chunk table (nothing expanded)").ConfigureAwait(false);
+                prepared.Add(() => served.Disk(name).WithInterface(QemuDiskInterface.Ide).WithBootIndex(bootIndex));
+            }
+            else
+            {
+                QemuDisk disk = await PrepareDiskAsync(context, cacheStore, path, bootIndex, cancellationToken).ConfigureAwait(false);
+                prepared.Add(() => disk);
+            }
         }
+        if (!served.IsEmpty)
+        {
+            await served.StartAsync(request.QemuBinary, cancellationToken).ConfigureAwait(false);
+        }
+        List<QemuDisk> attached = [.. prepared.Select(p => p())];
 
         QemuMachineDefinition definition = await ChooseAcceleratorAsync(context, BuildDefinition(request, attached), request.Accelerator, cancellationToken).ConfigureAwait(false);
         string binary;
@@ -313,5 +344,10 @@ internal static class RunCommand
         TimeSpan StopTimeout,
         string CacheFolder,
         string? QemuBinary,
-        bool AllowNoQemu);
+        bool AllowNoQemu)
+    {
+        public bool Expand { get; init; }
+
+        public string? Overlay { get; init; }
+    }
 }

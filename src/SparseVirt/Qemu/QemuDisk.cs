@@ -13,6 +13,16 @@ public sealed record QemuDisk
         Format = format;
     }
 
+    /// <summary>
+    /// Creates a disk served over NBD (read through a <c>-blockdev driver=nbd</c> node, as raw), on virtio-blk. Its
+    /// <see cref="Path"/> is the export's URI, for messages.
+    /// </summary>
+    public static QemuDisk FromNbd(QemuNbdSource source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return new QemuDisk(source.ToString(), QemuDiskFormat.Raw) { Nbd = source };
+    }
+
     /// <summary>The image file; any characters are allowed (commas are escaped when rendered).</summary>
     public string Path { get; init; }
 
@@ -31,6 +41,15 @@ public sealed record QemuDisk
     /// </summary>
     public bool Snapshot { get; init; }
 
+    /// <summary>The NBD export this disk reads, or <see langword="null"/> for a file (see <see cref="FromNbd"/>).</summary>
+    public QemuNbdSource? Nbd { get; private init; }
+
+    /// <summary>
+    /// A qcow2 file (it must exist) that takes the guest's writes, with this disk as its backing node: the disk itself
+    /// is opened read-only and never written, and the writes outlive the guest. <see langword="null"/> for none.
+    /// </summary>
+    public string? Qcow2Overlay { get; private init; }
+
     /// <summary>The cache mode, or <see langword="null"/> for QEMU's default (write-back).</summary>
     public QemuDiskCacheMode? Cache { get; init; }
 
@@ -48,6 +67,9 @@ public sealed record QemuDisk
 
     /// <summary>A copy with cache mode <paramref name="value"/>.</summary>
     public QemuDisk WithCache(QemuDiskCacheMode? value) => this with { Cache = value };
+
+    /// <summary>A copy whose writes go to the qcow2 file <paramref name="value"/>, backed by this disk (or none when null).</summary>
+    public QemuDisk WithQcow2Overlay(string? value) => this with { Qcow2Overlay = value };
 
     /// <summary>A copy with boot index <paramref name="value"/>.</summary>
     public QemuDisk WithBootIndex(int? value) => this with { BootIndex = value };

@@ -7,7 +7,7 @@ namespace SparseVirt.Tests.Cli;
 /// <summary>Every verb: --help with examples, a usage error (2), bad input (1), and its --json output where it has one.</summary>
 public class VerbMatrixTests
 {
-    private static readonly string[] s_verbs = ["info", "unsparse", "sparse", "split", "append", "verify", "check", "run"];
+    private static readonly string[] s_verbs = ["info", "unsparse", "sparse", "split", "append", "verify", "check", "run", "serve"];
 
     [TestCaseSource(nameof(s_verbs))]
     public async Task HelpDescribesTheVerbWithExamplesAndSucceeds(string verb)
@@ -36,6 +36,8 @@ public class VerbMatrixTests
     [TestCase("append", "only-one")]
     [TestCase("verify")]
     [TestCase("run")]
+    [TestCase("serve")]
+    [TestCase("serve", "{0}", "--overlay", "x")]
     [TestCase("check", "--no-such-option")]
     public async Task MissingArgumentsOrUnknownOptionsAreUsageErrors(params string[] args)
     {
@@ -54,6 +56,7 @@ public class VerbMatrixTests
     [TestCase("append", "{0}", "{2}")]
     [TestCase("verify", "{0}")]
     [TestCase("run", "{0}", "--qemu", "/nonexistent/qemu")]
+    [TestCase("serve", "{0}")]
     public async Task ACorruptSparseImageIsBadInputWithOneClearLine(params string[] template)
     {
         using var folder = new TempDirectory();

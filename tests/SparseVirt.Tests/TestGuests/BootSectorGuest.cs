@@ -15,6 +15,23 @@ internal static class BootSectorGuest
     public const long DefaultDiskBytes = 1024 * 1024;
     private const ushort LoadAddress = 0x7C00;
 
+    /// <summary>Prints the zero-terminated text at DS:SI on COM1, then falls through to the code after it.</summary>
+    public static readonly byte[] PrintLoop =
+    [
+        0xAC,               // next: lodsb
+        0x84, 0xC0,         // test al, al
+        0x74, 0x12,         // jz done
+        0x88, 0xC4,         // mov ah, al
+        0xBA, 0xFD, 0x03,       // mov dx, 0x3FD (COM1 line status register)
+        0xEC,               // wait: in al, dx
+        0xA8, 0x20,         // test al, 0x20 (transmit holding register empty)
+        0x74, 0xFB,         // jz wait
+        0xBA, 0xF8, 0x03,       // mov dx, 0x3F8 (COM1 data register)
+        0x88, 0xE0,         // mov al, ah
+        0xEE,               // out dx, al
+        0xEB, 0xE9,         // jmp next
+    ];
+
     /// <summary>Writes a raw disk of <paramref name="diskBytes"/> bytes at <paramref name="path"/> that prints <paramref name="line"/> on COM1.</summary>
     public static void WriteDisk(string path, string line, BootSectorGuestEnding ending, long diskBytes = DefaultDiskBytes)
     {
@@ -103,18 +120,7 @@ internal static class BootSectorGuest
             0x8E, 0xD8,             // mov ds, ax
             .. prologue,
             0xBE, (byte)messageAddress, (byte)(messageAddress >> 8), // print: mov si, message
-            0xAC,                   // next: lodsb
-            0x84, 0xC0,             // test al, al
-            0x74, 0x12,             // jz done
-            0x88, 0xC4,             // mov ah, al
-            0xBA, 0xFD, 0x03,       // mov dx, 0x3FD (COM1 line status register)
-            0xEC,                   // wait: in al, dx
-            0xA8, 0x20,             // test al, 0x20 (transmit holding register empty)
-            0x74, 0xFB,             // jz wait
-            0xBA, 0xF8, 0x03,       // mov dx, 0x3F8 (COM1 data register)
-            0x88, 0xE0,             // mov al, ah
-            0xEE,                   // out dx, al
-            0xEB, 0xE9,             // jmp next
+            .. PrintLoop,
             .. tail,                // done:
         ];
         byte[] message = Encoding.ASCII.GetBytes(line + "\r\n\0");

@@ -139,7 +139,11 @@ internal static class QemuArgumentRenderer
             string node = "disk" + i.ToString(CultureInfo.InvariantCulture);
             string format = disk.Format == QemuDiskFormat.Qcow2 ? "qcow2" : "raw";
             string path = QemuOptionValue.Escape(disk.Path);
-            if (disk.Snapshot)
+            if (disk.Nbd is not null || disk.Qcow2Overlay is not null)
+            {
+                RenderLayeredDisk(disk, node, format, path, arguments);
+            }
+            else if (disk.Snapshot)
             {
                 // -blockdev has no temporary overlay; -drive snapshot=on makes QEMU create and delete one itself.
                 string cache = disk.Cache is { } mode ? ",cache=" + CacheModeName(mode) : "";
@@ -153,6 +157,35 @@ internal static class QemuArgumentRenderer
                 arguments.AddRange("-blockdev", $"driver={format},node-name={node},file={node}-file{readOnly}{cache}");
             }
             arguments.AddRange("-device", RenderDiskDevice(disk, node));
+        }
+    }
+
+    /// <summary>
+    /// An NBD disk (a <c>driver=nbd</c> protocol node) and/or a disk with a qcow2 overlay: the base is then opened
+    /// read-only and named as the overlay's backing node, so QEMU never writes it.
+    /// </summary>
+    private static void RenderLayeredDisk(QemuDisk disk, string node, string format, string path, List<string> arguments)
+    {
+        string cache = disk.Cache is { } mode ? NodeCacheOptions(mode) : "";
+        string baseNode = disk.Qcow2Overlay is null ? node : node + "-base";
+        string readOnly = disk.ReadOnly || disk.Qcow2Overlay is not null ? ",read-only=on" : "";
+        if (disk.Nbd is { } nbd)
+        {
+            string server = nbd.SocketPath is { } socket
+                ? $"server.type=unix,server.path={QemuOptionValue.Escape(socket)}"
+                : $"server.type=inet,server.host={QemuOptionValue.Escape(nbd.Host!)},server.port={nbd.Port.ToString(CultureInfo.InvariantCulture)}";
+            arguments.AddRange("-blockdev", $"driver=nbd,node-name={baseNode},{server},export={QemuOptionValue.Escape(nbd.ExportName)}{readOnly}{cache}");
+        }
+        else
+        {
+            arguments.AddRange("-blockdev", $"driver=file,node-name={baseNode}-file,filename={path},read-only=on{cache}");
+            arguments.AddRange("-blockdev", $"driver={format},node-name={baseNode},file={baseNode}-file,read-only=on{cache}");
+        }
+        if (disk.Qcow2Overlay is { } overlay)
+        {
+            string overlayReadOnly = disk.ReadOnly ? ",read-only=on" : "";
+            arguments.AddRange("-blockdev", $"driver=file,node-name={node}-overlay,filename={QemuOptionValue.Escape(overlay)}{overlayReadOnly}{cache}");
+            arguments.AddRange("-blockdev", $"driver=qcow2,node-name={node},file={node}-overlay,backing={baseNode}{overlayReadOnly}{cache}");
         }
     }
 

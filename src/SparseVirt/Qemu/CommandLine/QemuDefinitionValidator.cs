@@ -162,6 +162,18 @@ internal static class QemuDefinitionValidator
             {
                 problems.Add($"{where}.ReadOnly: QEMU's ide-hd cannot attach a read-only disk; use another interface or Snapshot.");
             }
+            if (disk.Snapshot && (disk.Nbd is not null || disk.Qcow2Overlay is not null))
+            {
+                problems.Add($"{where}.Snapshot: not available on an NBD disk or one with a qcow2 overlay; the overlay (or a writable export) takes the writes.");
+            }
+            if (disk.Nbd is not null && disk.Format != QemuDiskFormat.Raw)
+            {
+                problems.Add($"{where}.Format: an NBD export is read as raw.");
+            }
+            if (disk.Qcow2Overlay is { Length: 0 })
+            {
+                problems.Add($"{where}.Qcow2Overlay: the overlay path is empty.");
+            }
             if (disk.ReadOnly && disk.Snapshot)
             {
                 problems.Add($"{where}: ReadOnly and Snapshot both set; Snapshot already leaves the file unchanged while letting the guest write.");

@@ -18,8 +18,8 @@ public class RunCommandTests
         string disk = WriteSparseGuest(folder, "guest.simg");
         string cache = folder.Combine("cache");
 
-        CliResult first = await CliHarness.RunAsync("run", disk, "--cache", cache, "--memory", "32M", "--timeout", "60");
-        CliResult second = await CliHarness.RunAsync("run", disk, "--cache", cache, "--memory", "32M", "--timeout", "60");
+        CliResult first = await CliHarness.RunAsync("run", disk, "--expand", "--cache", cache, "--memory", "32M", "--timeout", "60");
+        CliResult second = await CliHarness.RunAsync("run", disk, "--expand", "--cache", cache, "--memory", "32M", "--timeout", "60");
 
         Assert.Multiple(() =>
         {
@@ -44,8 +44,8 @@ public class RunCommandTests
         string cache = folder.Combine("cache");
 
         CliResult[] runs = await Task.WhenAll(
-            CliHarness.RunAsync("run", disk, "--cache", cache, "--memory", "32M", "--accel", "tcg", "--timeout", "60"),
-            CliHarness.RunAsync("run", disk, "--cache", cache, "--memory", "32M", "--accel", "tcg", "--timeout", "60"));
+            CliHarness.RunAsync("run", disk, "--expand", "--cache", cache, "--memory", "32M", "--accel", "tcg", "--timeout", "60"),
+            CliHarness.RunAsync("run", disk, "--expand", "--cache", cache, "--memory", "32M", "--accel", "tcg", "--timeout", "60"));
 
         string[] entries = Directory.GetFiles(cache, "*.raw");
         Assert.Multiple(() =>

@@ -1,0 +1,108 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using SparseVirt.Cli.Infrastructure;
+using SparseVirt.Nbd;
+using SparseVirt.Sparse;
+
+namespace SparseVirt.Cli.Commands;
+
+/// <summary>
+/// <c>sparsevirt serve IMAGE... [--socket PATH | --tcp HOST:PORT] [--name NAME] [--writable [--overlay FILE]]</c>:
+/// serves the expanded view of a sparse image (or of split pieces overlaid in order) over NBD without expanding it.
+/// </summary>
+internal static class ServeCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var images = new Argument<string[]>("IMAGE")
+        {
+            Description = "The Android sparse image, or the pieces of a split image in order (they form one export).",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var socket = new Option<string?>("--socket") { Description = "Listen on this Unix socket (mode 0600). Default: a socket in a new private directory." };
+        var tcp = new Option<string?>("--tcp") { Description = "Listen on TCP instead, HOST:PORT (PORT alone, or :PORT, means loopback only)." };
+        var name = new Option<string>("--name") { Description = "The export's name.", DefaultValueFactory = _ => "disk" };
+        var writable = new Option<bool>("--writable") { Description = "Accept writes, into a copy-on-write overlay; the image is never written." };
+        var overlay = new Option<string?>("--overlay") { Description = "With --writable: keep the overlay in this file (created or emptied), not a temporary one." };
+        var command = new Command(
+            "serve",
+            "Serve a sparse image over NBD straight from its chunk table: nothing is expanded, so clients (QEMU, qemu-img, nbdcopy, nbdinfo) " +
+            "can start at once. Prints the export's NBD URI as the first line of output once connections are accepted, then serves until " +
+            "Ctrl+C or SIGTERM and exits 0.")
+        {
+            images, socket, tcp, name, writable, overlay,
+        };
+
+        VerbRunner.SetAction(command, console, async (context, cancellationToken) =>
+        {
+            string[] paths = context.GetValue(images);
+            string? overlayPath = context.GetValue(overlay);
+            if (context.GetValue(socket) is not null && context.GetValue(tcp) is not null)
+            {
+                throw new UsageException("--socket and --tcp cannot both be given.");
+            }
+            if (overlayPath is not null && !context.GetValue(writable))
+            {
+                throw new UsageException("--overlay needs --writable.");
+            }
+            if (overlayPath is not null && paths.Any(p => Path.GetFullPath(p) == Path.GetFullPath(overlayPath)))
+            {
+                throw new UsageException($"--overlay {overlayPath} is one of the images; the images are never written.");
+            }
+            NbdServerOptions options = NbdServerOptions.Default.WithLogger(context.LoggerFactory.CreateLogger("SparseVirt.Nbd"));
+            if (context.GetValue(socket) is { } socketPath)
+            {
+                options = options.WithUnixSocket(Path.GetFullPath(socketPath));
+            }
+            else if (context.GetValue(tcp) is { } address)
+            {
+                options = options.WithTcp(ParseTcp(address));
+            }
+
+            // Every piece is opened and its chunk table checked before anything listens: a bad image fails here.
+            await using SparseBlockSource source = SparseBlockSource.Open(paths, SparseExpandOptions.Default.WithLogger(context.LoggerFactory.CreateLogger("SparseVirt.Sparse")));
+            NbdExport export = new NbdExport(context.GetValue(name), source).WithDescription(string.Join(' ', paths.Select(Path.GetFileName)));
+            if (context.GetValue(writable))
+            {
+                export = export.WithWritable().WithOverlayPath(overlayPath is null ? null : Path.GetFullPath(overlayPath));
+            }
+            await using NbdServer server = await NbdServer.StartAsync([export], options, cancellationToken).ConfigureAwait(false);
+            await context.Console.Out.WriteLineAsync(server.GetUri()).ConfigureAwait(false);
+            await context.Console.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Ctrl+C or SIGTERM: the normal way to stop serving.
+            }
+            await server.StopAsync().ConfigureAwait(false);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    /// <summary>HOST:PORT as given; PORT or :PORT alone is loopback, so nothing listens beyond this machine unless asked.</summary>
+    internal static IPEndPoint ParseTcp(string text)
+    {
+        string value = text.Trim();
+        int colon = value.LastIndexOf(':');
+        string host = colon < 0 ? "" : value[..colon].Trim('[', ']');
+        string port = colon < 0 ? value : value[(colon + 1)..];
+        if (!int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out int number) || number > 65535)
+        {
+            throw new UsageException($"--tcp {text}: the port must be a number from 0 to 65535.");
+        }
+        if (host.Length == 0 || host == "localhost")
+        {
+            return new IPEndPoint(IPAddress.Loopback, number);
+        }
+        if (!IPAddress.TryParse(host, out IPAddress? address))
+        {
+            throw new UsageException($"--tcp {text}: '{host}' is not an IP address.");
+        }
+        return new IPEndPoint(address, number);
+    }
+}

@@ -1,0 +1,59 @@
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using SparseVirt.Nbd.Exports;
+using SparseVirt.Nbd.Protocol;
+
+namespace SparseVirt.Nbd.Server;
+
+/// <summary>One client: the handshake, then transmission, on pipes over its socket. Whatever it does ends only itself.</summary>
+internal sealed class Connection(int id, Socket socket, ExportRegistry exports, NbdServerOptions options, ILogger logger, CancellationToken stopping)
+{
+    /// <summary>The socket, so a stopping server can close it when the connection will not end by itself.</summary>
+    public Socket Socket => socket;
+
+    public async Task RunAsync()
+    {
+        using var aborted = new CancellationTokenSource();
+        using var negotiationCancellation = CancellationTokenSource.CreateLinkedTokenSource(stopping, aborted.Token);
+        var stream = new NetworkStream(socket, ownsSocket: true);
+        PipeReader reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 4096, leaveOpen: true));
+        PipeWriter writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true));
+        using var replies = new ReplyChannel(writer, aborted);
+        try
+        {
+            var negotiation = new Negotiation(reader, writer, exports, id, logger);
+            NegotiatedSession? session = await negotiation.RunAsync(negotiationCancellation.Token).ConfigureAwait(false);
+            if (session is null)
+            {
+                NbdLog.Ended(logger, id, "the client aborted negotiation");
+                return;
+            }
+            NbdLog.Serving(logger, id, session.Volume.Name, session.Volume.Length, session.StructuredReplies, session.BaseAllocation);
+            var context = new ConnectionContext(id, logger, stopping, aborted.Token, options.MaxRequestsInFlight, options.ShutdownTimeout);
+            using var transmission = new Transmission(reader, replies, session, context);
+            await transmission.RunAsync().ConfigureAwait(false);
+        }
+        catch (NbdProtocolException exception)
+        {
+            NbdLog.ProtocolViolation(logger, id, exception.Message);
+        }
+        catch (Exception exception) when (exception is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            NbdLog.Ended(logger, id, exception.Message);
+        }
+        finally
+        {
+            await reader.CompleteAsync().ConfigureAwait(false);
+            try
+            {
+                await writer.CompleteAsync().ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is IOException or SocketException or ObjectDisposedException)
+            {
+                // Whatever was left unsent has nowhere to go.
+            }
+            await stream.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,222 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Microsoft.Extensions.Logging;
+using SparseVirt.Nbd.Exports;
+using SparseVirt.Nbd.Protocol;
+
+namespace SparseVirt.Nbd.Server;
+
+/// <summary>
+/// The transmission phase of one connection: reads requests in order and handles up to a limit of them at once, each
+/// replying when it is done (so replies go out of order), until the client disconnects or the server stops.
+/// </summary>
+/// <remarks>
+/// Memory is bounded whatever the client sends: a request's buffer is at most <see cref="PieceBytes"/> for reads and
+/// <see cref="MaxPayloadBytes"/> for writes, at most <c>MaxRequestsInFlight</c> requests hold one, and of those at
+/// most <see cref="LargeRequestsInFlight"/> may be larger than a piece.
+/// </remarks>
+internal sealed partial class Transmission : IDisposable
+{
+    /// <summary>The largest read or write accepted (advertised as the maximum block size), as QEMU's own limit.</summary>
+    public const uint MaxPayloadBytes = 32 * 1024 * 1024;
+
+    /// <summary>Reads are produced and sent in pieces of at most this size.</summary>
+    public const int PieceBytes = 256 * 1024;
+
+    /// <summary>How many requests with a buffer over <see cref="PieceBytes"/> a connection may hold at once.</summary>
+    public const int LargeRequestsInFlight = 2;
+
+    private readonly PipeReader _reader;
+    private readonly ReplyChannel _replies;
+    private readonly NegotiatedSession _session;
+    private readonly ExportVolume _volume;
+    private readonly int _connection;
+    private readonly ILogger _logger;
+    private readonly CancellationToken _stopping;
+    private readonly CancellationToken _aborted;
+    private readonly int _maxInFlight;
+    private readonly SemaphoreSlim _slots;
+    private readonly SemaphoreSlim _largeSlots = new(LargeRequestsInFlight, LargeRequestsInFlight);
+    private readonly TimeSpan _shutdownTimeout;
+
+    public Transmission(PipeReader reader, ReplyChannel replies, NegotiatedSession session, ConnectionContext context)
+    {
+        _reader = reader;
+        _replies = replies;
+        _session = session;
+        _volume = session.Volume;
+        _connection = context.Id;
+        _logger = context.Logger;
+        _stopping = context.Stopping;
+        _aborted = context.Aborted;
+        _maxInFlight = context.MaxRequestsInFlight;
+        _slots = new SemaphoreSlim(_maxInFlight, _maxInFlight);
+        _shutdownTimeout = context.ShutdownTimeout;
+    }
+
+    /// <summary>Serves requests until the client disconnects, the connection breaks or the server stops.</summary>
+    /// <exception cref="NbdProtocolException">The client broke the protocol.</exception>
+    public async Task RunAsync()
+    {
+        using var readCancellation = CancellationTokenSource.CreateLinkedTokenSource(_stopping, _aborted);
+        try
+        {
+            while (await ReadHeaderAsync(readCancellation.Token).ConfigureAwait(false) is { } header)
+            {
+                if (header.Command == NbdCommand.Disconnect)
+                {
+                    NbdLog.Ended(_logger, _connection, "the client sent NBD_CMD_DISC");
+                    break;
+                }
+                await AcceptAsync(header, readCancellation.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            NbdLog.Ended(_logger, _connection, "the server is stopping");
+        }
+        finally
+        {
+            await DrainAsync().ConfigureAwait(false);
+        }
+    }
+
+    public void Dispose()
+    {
+        _slots.Dispose();
+        _largeSlots.Dispose();
+    }
+
+    /// <summary>Takes a slot, reads the request's payload if any, and starts handling it without waiting.</summary>
+    private async Task AcceptAsync(NbdRequestHeader header, CancellationToken cancellationToken)
+    {
+        bool hasPayload = header.Command == NbdCommand.Write;
+        if (hasPayload && header.Length > MaxPayloadBytes)
+        {
+            // Its payload would have to be read (gigabytes, perhaps) to find the next header: the connection ends here.
+            throw new NbdProtocolException($"A write of {header.Length} bytes at {header.Offset} exceeds the {MaxPayloadBytes}-byte request limit.");
+        }
+        int bufferBytes = hasPayload ? (int)header.Length : header.Command == NbdCommand.Read ? (int)Math.Min(header.Length, (uint)PieceBytes) : 0;
+        bool large = bufferBytes > PieceBytes;
+        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        byte[]? payload = null;
+        bool largeTaken = false;
+        try
+        {
+            if (large)
+            {
+                await _largeSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+                largeTaken = true;
+            }
+            if (hasPayload)
+            {
+                payload = ArrayPool<byte>.Shared.Rent(bufferBytes);
+                await ReadPayloadAsync(payload.AsMemory(0, bufferBytes), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            Release(payload, largeTaken);
+            throw;
+        }
+        _ = HandleAsync(header, payload, largeTaken);
+    }
+
+    private async Task HandleAsync(NbdRequestHeader header, byte[]? payload, bool large)
+    {
+        try
+        {
+            await DispatchAsync(header, payload).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The reply could not be sent (the client is gone, or the connection is being torn down).
+            _replies.Abort();
+        }
+        finally
+        {
+            Release(payload, large);
+        }
+    }
+
+    private void Release(byte[]? payload, bool large)
+    {
+        if (payload is not null)
+        {
+            ArrayPool<byte>.Shared.Return(payload);
+        }
+        if (large)
+        {
+            _largeSlots.Release();
+        }
+        _slots.Release();
+    }
+
+    /// <summary>Waits until every request in flight has been answered (taking every slot), or the shutdown timeout passes.</summary>
+    private async Task DrainAsync()
+    {
+        TimeSpan timeout = _stopping.IsCancellationRequested ? _shutdownTimeout : Timeout.InfiniteTimeSpan;
+        var deadline = DateTime.UtcNow + timeout;
+        for (int i = 0; i < _maxInFlight; i++)
+        {
+            TimeSpan left = timeout == Timeout.InfiniteTimeSpan ? timeout : deadline - DateTime.UtcNow;
+            bool taken;
+            try
+            {
+                taken = await _slots.WaitAsync(left < TimeSpan.Zero ? TimeSpan.Zero : left, _aborted).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                taken = false;
+            }
+            if (!taken)
+            {
+                // The connection is closing regardless; handlers still running find their sends failing.
+                _replies.Abort();
+                return;
+            }
+        }
+        _slots.Release(_maxInFlight);
+    }
+
+    private async ValueTask<NbdRequestHeader?> ReadHeaderAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            ReadResult result = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            ReadOnlySequence<byte> buffer = result.Buffer;
+            var sequence = new SequenceReader<byte>(buffer);
+            if (NbdRequestHeader.TryParse(ref sequence, out NbdRequestHeader header))
+            {
+                _reader.AdvanceTo(sequence.Position);
+                return header;
+            }
+            if (result.IsCompleted)
+            {
+                NbdLog.Ended(_logger, _connection, buffer.IsEmpty ? "the client closed the connection" : "the client closed the connection inside a request header");
+                return null;
+            }
+            _reader.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    private async ValueTask ReadPayloadAsync(Memory<byte> destination, CancellationToken cancellationToken)
+    {
+        while (!destination.IsEmpty)
+        {
+            ReadResult result = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            ReadOnlySequence<byte> buffer = result.Buffer;
+            int take = (int)Math.Min(buffer.Length, destination.Length);
+            buffer.Slice(0, take).CopyTo(destination.Span);
+            destination = destination[take..];
+            _reader.AdvanceTo(buffer.GetPosition(take));
+            if (!destination.IsEmpty && result.IsCompleted)
+            {
+                throw new EndOfStreamException("The client closed the connection in the middle of a write's data.");
+            }
+        }
+    }
+}
+
+/// <summary>What a connection's transmission phase needs from the server.</summary>
+internal sealed record ConnectionContext(int Id, ILogger Logger, CancellationToken Stopping, CancellationToken Aborted, int MaxRequestsInFlight, TimeSpan ShutdownTimeout);
