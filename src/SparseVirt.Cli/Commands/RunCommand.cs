@@ -195,8 +195,8 @@ internal static class RunCommand
     private static async Task<int> BootAsync(VerbContext context, QemuMachineDefinition definition, RunRequest request, CancellationToken cancellationToken)
     {
         TextWriter error = context.Console.Error;
-        var launch = new QemuLaunchOptions { Logger = context.LoggerFactory.CreateLogger("SparseVirt.Qemu") };
-        await using QemuMachine machine = await QemuMachine.StartAsync(definition, launch, cancellationToken).ConfigureAwait(false);
+        QemuLaunchOptions launch = QemuLaunchOptions.Default.WithLogger(context.LoggerFactory.CreateLogger("SparseVirt.Qemu"));
+        await using QemuMachine machine = await QemuMachine.StartAsync(definition, launch, progress: null, cancellationToken).ConfigureAwait(false);
         await error.WriteLineAsync($"QEMU started (pid {machine.ProcessId}); accelerator in use: {machine.Accelerator.ToString().ToUpperInvariant()}.").ConfigureAwait(false);
 
         Task serialPump = machine.Serial is { } capture ? PumpSerialAsync(capture, context.Console.Out) : Task.CompletedTask;

@@ -2,7 +2,7 @@ namespace SparseVirt.Qemu;
 
 /// <summary>
 /// A disk image attached to the guest: one <c>-blockdev</c> protocol node for the file, one format node over it, and
-/// a <c>-device</c> for the chosen interface. Immutable; use <c>with</c> or the <c>With...</c> methods to vary it.
+/// a <c>-device</c> for the chosen interface. Immutable; the <c>With...</c> methods return changed copies.
 /// </summary>
 public sealed record QemuDisk
 {
@@ -14,28 +14,28 @@ public sealed record QemuDisk
     }
 
     /// <summary>The image file; any characters are allowed (commas are escaped when rendered).</summary>
-    public string Path { get; init; }
+    public string Path { get; private init; }
 
     /// <summary>The image format, always passed explicitly.</summary>
-    public QemuDiskFormat Format { get; init; }
+    public QemuDiskFormat Format { get; private init; }
 
     /// <summary>The device the guest sees (virtio-blk unless set).</summary>
-    public QemuDiskInterface Interface { get; init; } = QemuDiskInterface.VirtioBlock;
+    public QemuDiskInterface Interface { get; private init; } = QemuDiskInterface.VirtioBlock;
 
     /// <summary>Whether the guest gets a read-only disk (the file is opened read-only too). Not possible with IDE.</summary>
-    public bool ReadOnly { get; init; }
+    public bool ReadOnly { get; private init; }
 
     /// <summary>
     /// Whether guest writes go to a temporary overlay QEMU deletes on exit, leaving the file unchanged. QEMU only offers
     /// this on <c>-drive</c>, so such a disk is rendered as <c>-drive if=none,snapshot=on</c> plus its <c>-device</c>.
     /// </summary>
-    public bool Snapshot { get; init; }
+    public bool Snapshot { get; private init; }
 
     /// <summary>The cache mode, or <see langword="null"/> for QEMU's default (write-back).</summary>
-    public QemuDiskCacheMode? Cache { get; init; }
+    public QemuDiskCacheMode? Cache { get; private init; }
 
     /// <summary>The firmware boot order of this disk (<c>bootindex</c>, lower boots first), or <see langword="null"/>.</summary>
-    public int? BootIndex { get; init; }
+    public int? BootIndex { get; private init; }
 
     /// <summary>A copy on interface <paramref name="value"/>.</summary>
     public QemuDisk WithInterface(QemuDiskInterface value) => this with { Interface = value };

@@ -50,19 +50,17 @@ public sealed class QemuDefinitionValidationTests
     [Test]
     public void A_partial_smp_topology_is_rejected()
     {
-        QemuMachineDefinition definition = new QemuMachineDefinition(QemuArchitecture.X86_64).WithSmp(new QemuSmp(4) { Sockets = 2 });
+        QemuMachineDefinition definition = new QemuMachineDefinition(QemuArchitecture.X86_64).WithSmp(new QemuSmp(4).WithSockets(2));
         Assert.That(definition.GetProblems(), Has.One.Contains("sockets, cores and threads all together"));
     }
 
     [Test]
     public void Uninitialized_lists_and_a_null_serial_are_reported_not_crashed_on()
     {
-        QemuMachineDefinition definition = new QemuMachineDefinition(QemuArchitecture.X86_64) with
-        {
-            Disks = default,
-            ExtraArguments = default,
-            Serial = null!,
-        };
+        // The public surface cannot produce default lists any more (the setters are private); reflection still can.
+        QemuMachineDefinition definition = new QemuMachineDefinition(QemuArchitecture.X86_64).WithSerial(null!);
+        typeof(QemuMachineDefinition).GetProperty(nameof(QemuMachineDefinition.Disks))!.SetValue(definition, default(ImmutableArray<QemuDisk>));
+        typeof(QemuMachineDefinition).GetProperty(nameof(QemuMachineDefinition.ExtraArguments))!.SetValue(definition, default(ImmutableArray<string>));
         IReadOnlyList<string> problems = definition.GetProblems();
         Assert.That(problems, Has.One.StartsWith("Disks:").And.Contains("uninitialized"));
         Assert.That(problems, Has.One.StartsWith("ExtraArguments:"));

@@ -9,7 +9,7 @@ namespace SparseVirt.Tests.Qemu;
 [CancelAfter(30_000)]
 public sealed class QmpClientProtocolTests
 {
-    private static readonly QmpClientOptions FastOptions = new() { NegotiationTimeout = TimeSpan.FromSeconds(10), CommandTimeout = TimeSpan.FromSeconds(10) };
+    private static readonly QmpClientOptions FastOptions = QmpClientOptions.Default.WithNegotiationTimeout(TimeSpan.FromSeconds(10)).WithCommandTimeout(TimeSpan.FromSeconds(10));
 
     private static async Task<(QmpClient Client, FakeQmpServer Server)> ConnectAsync(QmpClientOptions? options = null)
     {
@@ -60,7 +60,7 @@ public sealed class QmpClientProtocolTests
     public async Task A_missing_greeting_times_out()
     {
         var server = new FakeQmpServer();
-        var options = FastOptions with { NegotiationTimeout = TimeSpan.FromMilliseconds(200) };
+        var options = FastOptions.WithNegotiationTimeout(TimeSpan.FromMilliseconds(200));
         var error = await Assert.ThrowsAsync<TimeoutException>(() => QmpClient.ConnectAsync(server.ClientPipe, options));
         Assert.That(error!.Message, Does.Contain("greeting"));
         await server.CloseAsync();
@@ -132,7 +132,7 @@ public sealed class QmpClientProtocolTests
     [Test]
     public async Task An_over_long_message_fails_the_connection_with_a_clear_error()
     {
-        (QmpClient client, FakeQmpServer server) = await ConnectAsync(FastOptions with { MaxMessageBytes = 1024 });
+        (QmpClient client, FakeQmpServer server) = await ConnectAsync(FastOptions.WithMaxMessageBytes(1024));
         await using QmpClient _ = client;
         Task<JsonElement> command = client.ExecuteAsync("query-something");
         await server.ReadRequestAsync();
@@ -164,7 +164,7 @@ public sealed class QmpClientProtocolTests
     [Test]
     public async Task A_command_without_reply_times_out_and_its_late_reply_is_dropped()
     {
-        (QmpClient client, FakeQmpServer server) = await ConnectAsync(FastOptions with { CommandTimeout = TimeSpan.FromMilliseconds(200) });
+        (QmpClient client, FakeQmpServer server) = await ConnectAsync(FastOptions.WithCommandTimeout(TimeSpan.FromMilliseconds(200)));
         await using QmpClient _ = client;
         Task<JsonElement> slow = client.ExecuteAsync("slow");
         JsonElement slowRequest = await server.ReadRequestAsync();
