@@ -5,6 +5,7 @@ using SparseVirt.Cli.Infrastructure;
 using SparseVirt.Cli.Run;
 using SparseVirt.Hypervisor;
 using SparseVirt.Qemu;
+using SparseVirt.Qemu.Disks;
 using SparseVirt.Sparse;
 using SparseVirt.Sparse.Decoding;
 
@@ -46,6 +47,11 @@ internal static class RunCommand
         };
         var cache = new Option<string?>("--cache") { Description = "Folder for expanded sparse disks (default: $SPARSEVIRT_CACHE or ~/.cache/sparsevirt/disks)." };
         var qemu = new Option<string?>("--qemu") { Description = "The QEMU binary (default: qemu-system-x86_64 on PATH)." };
+        var overlay = new Option<string[]>("--overlay")
+        {
+            Description = "A qcow2 overlay for the disk in the same position (repeatable): the guest's writes persist in it across runs and the disk is never written. Created with qemu-img when missing, and recreated when the disk changed since it was made.",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
         var allowNoQemu = new Option<bool>("--allow-no-qemu") { Description = "When QEMU is not installed, expand the disks, say so, and exit 0 instead of failing." };
 
         var command = new Command("run", """
@@ -54,13 +60,14 @@ internal static class RunCommand
             itself, 1 when QEMU failed, and 130 when stopped with Ctrl+C.
             """)
         {
-            disks, memory, cpus, kernel, initrd, append, accel, serial, forward, machine, timeout, stopTimeout, cache, qemu, allowNoQemu,
+            disks, overlay, memory, cpus, kernel, initrd, append, accel, serial, forward, machine, timeout, stopTimeout, cache, qemu, allowNoQemu,
         };
 
         VerbRunner.SetAction(command, console, async (context, cancellationToken) =>
         {
             var request = new RunRequest(
                 context.GetValue(disks),
+                context.GetValue(overlay) ?? [],
                 ParseMemory(context.GetValue(memory)),
                 ParseCpus(context.GetValue(cpus)),
                 context.GetValue(kernel),
@@ -90,10 +97,15 @@ internal static class RunCommand
 
         // Disks first: a corrupt sparse image fails here, before QEMU is ever started.
         var cacheStore = new SparseDiskCache(request.CacheFolder, (source, destination, token) => ExpandAsync(context, source, destination, token));
+        if (request.Overlays.Length > request.Disks.Length)
+        {
+            throw new UsageException($"{request.Overlays.Length} --overlay options for {request.Disks.Length} disks; each overlay goes with the disk in the same position.");
+        }
         var attached = new List<QemuDisk>();
         for (int i = 0; i < request.Disks.Length; i++)
         {
-            attached.Add(await PrepareDiskAsync(context, cacheStore, request.Disks[i], bootIndex: request.Kernel is null ? i + 1 : null, cancellationToken).ConfigureAwait(false));
+            string? overlayPath = i < request.Overlays.Length ? request.Overlays[i] : null;
+            attached.Add(await PrepareDiskAsync(context, cacheStore, request.Disks[i], overlayPath, bootIndex: request.Kernel is null ? i + 1 : null, cancellationToken).ConfigureAwait(false));
         }
 
         QemuMachineDefinition definition = await ChooseAcceleratorAsync(context, BuildDefinition(request, attached), request.Accelerator, cancellationToken).ConfigureAwait(false);
@@ -111,7 +123,7 @@ internal static class RunCommand
         return await BootAsync(context, definition.WithBinaryPath(binary), request, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<QemuDisk> PrepareDiskAsync(VerbContext context, SparseDiskCache cache, string path, int? bootIndex, CancellationToken cancellationToken)
+    private static async Task<QemuDisk> PrepareDiskAsync(VerbContext context, SparseDiskCache cache, string path, string? overlayPath, int? bootIndex, CancellationToken cancellationToken)
     {
         if (!File.Exists(path))
         {
@@ -124,14 +136,31 @@ internal static class RunCommand
             await context.Console.Error.WriteLineAsync(reused
                 ? $"{path}: Android sparse image, expanded copy reused from the cache ({rawPath})"
                 : $"{path}: Android sparse image, expanded into the cache ({rawPath})").ConfigureAwait(false);
-            // The cached copy is shared by later runs: the guest's writes go to a throw-away overlay.
-            disk = new QemuDisk(rawPath, QemuDiskFormat.Raw).WithSnapshot();
+            // The cached copy is shared by later runs: the guest's writes go to a throw-away overlay, or the one asked for.
+            disk = overlayPath is null
+                ? new QemuDisk(rawPath, QemuDiskFormat.Raw).WithSnapshot()
+                : await OverlayDiskAsync(context, new QemuImageFile(rawPath, QemuDiskFormat.Raw), overlayPath, cancellationToken).ConfigureAwait(false);
         }
         else
         {
-            disk = new QemuDisk(Path.GetFullPath(path), IsQcow2(path) ? QemuDiskFormat.Qcow2 : QemuDiskFormat.Raw);
+            var image = new QemuImageFile(Path.GetFullPath(path), IsQcow2(path) ? QemuDiskFormat.Qcow2 : QemuDiskFormat.Raw);
+            disk = overlayPath is null ? new QemuDisk(image) : await OverlayDiskAsync(context, image, overlayPath, cancellationToken).ConfigureAwait(false);
         }
         return disk.WithInterface(QemuDiskInterface.Ide).WithBootIndex(bootIndex);
+    }
+
+    private static async Task<QemuDisk> OverlayDiskAsync(VerbContext context, QemuImageFile image, string overlayPath, CancellationToken cancellationToken)
+    {
+        var overlay = new QemuOverlay(Path.GetFullPath(overlayPath), image);
+        QemuImageToolOptions tool = QemuImageToolOptions.Default.WithLogger(context.LoggerFactory.CreateLogger("SparseVirt.Qemu.Disks"));
+        QemuOverlayPreparation prepared = await QemuOverlayFiles.EnsureAsync(overlay, tool, cancellationToken).ConfigureAwait(false);
+        await context.Console.Error.WriteLineAsync(prepared.Action switch
+        {
+            QemuOverlayAction.Reused => $"{overlayPath}: overlay reused, with the guest's earlier writes",
+            QemuOverlayAction.Recreated => $"{overlayPath}: overlay recreated empty, because {prepared.Reason}",
+            _ => $"{overlayPath}: overlay created over {image.Path}",
+        }).ConfigureAwait(false);
+        return new QemuDisk(overlay);
     }
 
     private static async Task ExpandAsync(VerbContext context, string source, string destination, CancellationToken cancellationToken)
@@ -291,6 +320,7 @@ internal static class RunCommand
 
     private sealed record RunRequest(
         string[] Disks,
+        string[] Overlays,
         QemuMemorySize Memory,
         int Cpus,
         string? Kernel,

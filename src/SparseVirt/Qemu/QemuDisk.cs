@@ -1,23 +1,39 @@
+using SparseVirt.Qemu.Disks;
+
 namespace SparseVirt.Qemu;
 
 /// <summary>
-/// A disk image attached to the guest: one <c>-blockdev</c> protocol node for the file, one format node over it, and
-/// a <c>-device</c> for the chosen interface. Immutable; the <c>With...</c> methods return changed copies.
+/// A disk attached to the guest: <c>-blockdev</c> nodes for its <see cref="Source"/> (a protocol node and a format
+/// node for each link of an overlay chain) and a <c>-device</c> for the chosen interface. Immutable; the
+/// <c>With...</c> methods return changed copies.
 /// </summary>
 public sealed record QemuDisk
 {
-    /// <summary>Creates a disk for <paramref name="path"/> in format <paramref name="format"/>, on virtio-blk.</summary>
+    /// <summary>Creates a disk for the image file <paramref name="path"/> in format <paramref name="format"/>, on virtio-blk.</summary>
     public QemuDisk(string path, QemuDiskFormat format)
+        : this(new QemuImageFile(path, format))
     {
-        Path = path;
-        Format = format;
     }
 
-    /// <summary>The image file; any characters are allowed (commas are escaped when rendered).</summary>
-    public string Path { get; private init; }
+    /// <summary>Creates a disk reading and writing <paramref name="source"/> (a file, an NBD export or an overlay chain), on virtio-blk.</summary>
+    public QemuDisk(QemuDiskSource source)
+    {
+        Source = source;
+    }
 
-    /// <summary>The image format, always passed explicitly.</summary>
-    public QemuDiskFormat Format { get; private init; }
+    /// <summary>What the disk reads and writes: the top of its chain.</summary>
+    public QemuDiskSource Source { get; private init; }
+
+    /// <summary>The top image's path (or an NBD export's URI); commas are escaped when rendered.</summary>
+    public string Path => Source?.Describe() ?? "";
+
+    /// <summary>The top image's format (an overlay is always qcow2).</summary>
+    public QemuDiskFormat Format => Source switch
+    {
+        QemuImageFile file => file.Format,
+        QemuNbdExport nbd => nbd.Format,
+        _ => QemuDiskFormat.Qcow2,
+    };
 
     /// <summary>The device the guest sees (virtio-blk unless set).</summary>
     public QemuDiskInterface Interface { get; private init; } = QemuDiskInterface.VirtioBlock;
