@@ -4,7 +4,7 @@ namespace SparseVirt.Qemu;
 public sealed record QemuPortForward
 {
     /// <summary>Forwards <paramref name="hostPort"/> on <paramref name="hostAddress"/> to <paramref name="guestPort"/> in the guest.</summary>
-    /// <param name="hostPort">The port listened on, on the host.</param>
+    /// <param name="hostPort">The port listened on, on the host; 0 picks any free port (read it back with <see cref="Qmp.QmpClient.QueryHostForwardsAsync"/>).</param>
     /// <param name="guestPort">The guest port connections are forwarded to.</param>
     /// <param name="protocol">TCP or UDP.</param>
     /// <param name="hostAddress">The host address listened on; <c>127.0.0.1</c> unless set, so the guest is not exposed to the network.</param>
@@ -16,7 +16,7 @@ public sealed record QemuPortForward
         HostAddress = hostAddress;
     }
 
-    /// <summary>The port listened on, on the host.</summary>
+    /// <summary>The port listened on, on the host; 0 picks any free port.</summary>
     public int HostPort { get; private init; }
 
     /// <summary>The guest port connections are forwarded to.</summary>

@@ -18,7 +18,7 @@ public sealed class QemuDefinitionValidationTests
             .WithMemory(new QemuMemorySize(1000))
             .WithDisk(new QemuDisk("", QemuDiskFormat.Raw).WithBootIndex(0))
             .WithDisk(new QemuDisk("b.raw", QemuDiskFormat.Raw).WithInterface(QemuDiskInterface.Ide).WithReadOnly().WithBootIndex(0))
-            .WithNetwork(new QemuUserNetwork().WithPortForward(new QemuPortForward(0, 22)));
+            .WithNetwork(new QemuUserNetwork().WithPortForward(new QemuPortForward(-1, 22)));
         var error = Assert.Throws<QemuDefinitionException>(() => definition.ToArguments());
         Assert.That(error!.Problems, Has.Count.EqualTo(7));
         Assert.That(error.Problems, Has.One.StartsWith("-cpu (CpuModel): 'host'").And.Contains("tcg"));
@@ -27,7 +27,7 @@ public sealed class QemuDefinitionValidationTests
         Assert.That(error.Problems, Has.One.StartsWith("Disks[0].Path"));
         Assert.That(error.Problems, Has.One.StartsWith("Disks[1].ReadOnly"));
         Assert.That(error.Problems, Has.One.StartsWith("Disks[1].BootIndex").And.Contains("Disks[0]"));
-        Assert.That(error.Problems, Has.One.StartsWith("hostfwd (Network.PortForwards[0])").And.Contains("host port 0"));
+        Assert.That(error.Problems, Has.One.StartsWith("hostfwd (Network.PortForwards[0])").And.Contains("host port -1"));
         Assert.That(error.Message, Does.Contain("7 problems"));
     }
 

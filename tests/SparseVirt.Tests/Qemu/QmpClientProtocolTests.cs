@@ -209,4 +209,33 @@ public sealed class QmpClientProtocolTests
         Assert.That((await status).Running, Is.True);
         Assert.That(client.CloseReason, Is.Null);
     }
+
+    [Test]
+    public async Task An_event_before_the_greeting_and_one_between_qmp_capabilities_and_its_reply_are_not_lost()
+    {
+        var server = new FakeQmpServer();
+        Task<QmpClient> connecting = QmpClient.ConnectAsync(server.ClientPipe, FastOptions);
+        await server.SendAsync("""{"event": "EARLY", "data": {"n": 1}, "timestamp": {"seconds": 1700000000, "microseconds": 0}}""");
+        await server.SendAsync(FakeQmpServer.Greeting);
+        JsonElement negotiation = await server.ReadRequestAsync();
+        await server.SendAsync("""{"event": "DURING", "data": {"n": 2}, "timestamp": {"seconds": 1700000001, "microseconds": 0}}""");
+        await server.SendAsync($$"""{"return": {}, "id": {{negotiation.GetProperty("id").GetRawText()}}}""");
+        await using QmpClient client = await connecting;
+
+        QmpEvent early = await client.WaitForEventAsync("EARLY", null, TimeSpan.FromSeconds(5), QmpEventMark.ConnectionStart);
+        QmpEvent during = await client.WaitForEventAsync("DURING", null, TimeSpan.FromSeconds(5), QmpEventMark.ConnectionStart);
+        Assert.That(early.Data.GetProperty("n").GetInt32(), Is.EqualTo(1));
+        Assert.That(during.Data.GetProperty("n").GetInt32(), Is.EqualTo(2));
+        Assert.That(client.Greeting.Version.Package, Is.EqualTo("fake"));
+
+        QmpEventMark mark = client.MarkEvents();
+        await server.SendAsync("""{"event": "LATER", "timestamp": {"seconds": 1700000002, "microseconds": 0}}""");
+        // The event is in before the wait starts; the mark still finds it.
+        await Task.Delay(100);
+        Assert.That((await client.WaitForEventAsync("LATER", null, TimeSpan.FromSeconds(5), mark)).Name, Is.EqualTo("LATER"));
+        Assert.That(
+            async () => await client.WaitForEventAsync("EARLY", null, TimeSpan.FromMilliseconds(200), mark),
+            Throws.InstanceOf<TimeoutException>(),
+            "a wait from a mark ignores what came before it");
+    }
 }

@@ -156,9 +156,9 @@ internal static class QemuDefinitionValidator
         {
             QemuPortForward forward = network.PortForwards[i];
             string where = $"hostfwd (Network.PortForwards[{i}])";
-            if (forward.HostPort is < 1 or > 65535)
+            if (forward.HostPort is < 0 or > 65535)
             {
-                problems.Add($"{where}: host port {forward.HostPort} is outside 1-65535.");
+                problems.Add($"{where}: host port {forward.HostPort} is outside 0-65535 (0 picks any free port).");
             }
             if (forward.GuestPort is < 1 or > 65535)
             {

@@ -48,13 +48,14 @@ public sealed partial class QmpClient
             {
                 throw new QmpProtocolException($"A QMP message is a JSON {root.ValueKind}, not an object: {Excerpt(message)}");
             }
-            if (!_greeting.Task.IsCompleted)
+            if (root.TryGetProperty("event", out JsonElement name) && name.ValueKind == JsonValueKind.String)
+            {
+                // Even before the greeting: a peer may emit an event first, and it must not be lost.
+                DeliverEvent(new QmpEvent(name.GetString()!, root.TryGetProperty("data", out JsonElement data) ? data.Clone() : default, ParseTimestamp(root)));
+            }
+            else if (!_greeting.Task.IsCompleted)
             {
                 _greeting.TrySetResult(ParseGreeting(root, message));
-            }
-            else if (root.TryGetProperty("event", out JsonElement name) && name.ValueKind == JsonValueKind.String)
-            {
-                DeliverEvent(new QmpEvent(name.GetString()!, root.TryGetProperty("data", out JsonElement data) ? data.Clone() : default, ParseTimestamp(root)));
             }
             else if (root.TryGetProperty("return", out JsonElement value))
             {

@@ -22,7 +22,7 @@ public sealed partial class QmpClient : IAsyncDisposable
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly ConcurrentDictionary<long, PendingCommand> _pending = new();
     private readonly Channel<QmpEvent> _events;
-    private readonly PendingMatches<QmpEvent> _eventWaits = new(historyCapacity: 0);
+    private readonly PendingMatches<QmpEvent> _eventWaits;
     private readonly TaskCompletionSource<QmpGreeting> _greeting = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _lifetime = new();
@@ -43,6 +43,7 @@ public sealed partial class QmpClient : IAsyncDisposable
         _options = options;
         _logger = options.Logger ?? NullLogger.Instance;
         _lifetimeToken = _lifetime.Token;
+        _eventWaits = new PendingMatches<QmpEvent>(options.EventBufferCapacity);
         _events = Channel.CreateBounded<QmpEvent>(
             new BoundedChannelOptions(options.EventBufferCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleWriter = true },
             _ => QmpLog.EventDropped(_logger));
