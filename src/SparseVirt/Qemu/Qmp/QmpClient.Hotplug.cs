@@ -39,12 +39,7 @@ public sealed partial class QmpClient
     {
         ArgumentException.ThrowIfNullOrEmpty(driver);
         ArgumentException.ThrowIfNullOrEmpty(id);
-        var arguments = new JsonObject { ["driver"] = driver, ["id"] = id };
-        foreach ((string name, JsonNode? value) in properties ?? [])
-        {
-            arguments[name] = value?.DeepClone();
-        }
-        return ExecuteAsync("device_add", arguments, cancellationToken);
+        return ExecuteAsync("device_add", WithProperties(new JsonObject { ["driver"] = driver, ["id"] = id }, properties), cancellationToken);
     }
 
     /// <summary>
@@ -65,12 +60,7 @@ public sealed partial class QmpClient
     {
         ArgumentException.ThrowIfNullOrEmpty(type);
         ArgumentException.ThrowIfNullOrEmpty(id);
-        var arguments = new JsonObject { ["type"] = type, ["id"] = id };
-        foreach ((string name, JsonNode? value) in properties ?? [])
-        {
-            arguments[name] = value?.DeepClone();
-        }
-        return ExecuteAsync("netdev_add", arguments, cancellationToken);
+        return ExecuteAsync("netdev_add", WithProperties(new JsonObject { ["type"] = type, ["id"] = id }, properties), cancellationToken);
     }
 
     /// <summary>Removes the network back end <paramref name="id"/> (<c>netdev_del</c>).</summary>
@@ -78,5 +68,14 @@ public sealed partial class QmpClient
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
         return ExecuteAsync("netdev_del", new JsonObject { ["id"] = id }, cancellationToken);
+    }
+
+    private static JsonObject WithProperties(JsonObject arguments, JsonObject? properties)
+    {
+        foreach ((string name, JsonNode? value) in properties ?? [])
+        {
+            arguments[name] = value?.DeepClone();
+        }
+        return arguments;
     }
 }
