@@ -31,6 +31,13 @@ public sealed record QemuLaunchOptions
     /// </summary>
     public bool OwnSession { get; private init; } = true;
 
+    /// <summary>
+    /// Whether the definition is checked against what the binary offers before it starts (true unless set): an unknown
+    /// machine, CPU model, accelerator, device or device property is then a <see cref="QemuDefinitionException"/>
+    /// naming it. The binary is probed once (<see cref="Probing.QemuBinaryProbe"/>) and the result cached.
+    /// </summary>
+    public bool CheckDefinition { get; private init; } = true;
+
     /// <summary>The QMP client's limits; its logger defaults to <see cref="Logger"/>.</summary>
     public QmpClientOptions Qmp { get; private init; } = QmpClientOptions.Default;
 
@@ -61,6 +68,9 @@ public sealed record QemuLaunchOptions
 
     /// <summary>A copy that starts QEMU in a session of its own, or not.</summary>
     public QemuLaunchOptions WithOwnSession(bool ownSession = true) => this with { OwnSession = ownSession };
+
+    /// <summary>A copy that checks the definition against the binary before starting, or not.</summary>
+    public QemuLaunchOptions WithCheckDefinition(bool check = true) => this with { CheckDefinition = check };
 
     /// <summary>A copy with QMP client options <paramref name="qmp"/>.</summary>
     public QemuLaunchOptions WithQmp(QmpClientOptions qmp)

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SparseVirt.Qemu.CommandLine;
 using SparseVirt.Qemu.Launch;
+using SparseVirt.Qemu.Probing;
 using SparseVirt.Qemu.Qmp;
 
 namespace SparseVirt.Qemu;
@@ -87,7 +88,7 @@ public sealed partial class QemuMachine : IAsyncDisposable
     /// Validates <paramref name="definition"/>, starts QEMU, accepts its monitor (and serial) connection, negotiates QMP
     /// and asks which accelerator is in use. On any failure QEMU is killed before the exception propagates.
     /// </summary>
-    /// <exception cref="QemuDefinitionException">The definition has problems.</exception>
+    /// <exception cref="QemuDefinitionException">The definition has problems, or asks for a machine, CPU model, accelerator, device or device property the binary does not have.</exception>
     /// <exception cref="QemuBinaryNotFoundException">The QEMU binary does not exist.</exception>
     /// <exception cref="QemuStartException">QEMU could not start, exited during start-up, or did not connect in time.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
@@ -102,6 +103,17 @@ public sealed partial class QemuMachine : IAsyncDisposable
         options ??= QemuLaunchOptions.Default;
         definition.Validate();
         string binaryPath = definition.ResolveBinaryPath();
+        if (options.CheckDefinition)
+        {
+            // Cached per binary: the first launch pays for the probe, later ones only for the check.
+            QemuBinaryCapabilities capabilities = await QemuBinaryProbe.ProbeAsync(
+                binaryPath, QemuDefinitionChecker.DevicesOf(definition).Select(d => d.Driver), cancellationToken).ConfigureAwait(false);
+            List<string> problems = QemuDefinitionChecker.GetProblems(definition, capabilities);
+            if (problems.Count > 0)
+            {
+                throw new QemuDefinitionException(problems);
+            }
+        }
         cancellationToken.ThrowIfCancellationRequested();
         var machine = new QemuMachine(definition, binaryPath, options, PrivateSocketDirectory.Create());
         try
