@@ -40,7 +40,8 @@ public sealed partial class QemuMachine : IAsyncDisposable
         _standardOutput = new BoundedLineBuffer(options.OutputTailLines);
         var sockets = new QemuLaunchSockets(
             socketDirectory.Combine("qmp.sock"),
-            definition.Serial.Kind == QemuSerialConsoleKind.Captured ? socketDirectory.Combine("serial.sock") : null);
+            definition.Serial.Kind == QemuSerialConsoleKind.Captured ? socketDirectory.Combine("serial.sock") : null,
+            definition.GuestAgent ? definition.GuestAgentSocketPath ?? socketDirectory.Combine("guest-agent.sock") : null);
         Sockets = sockets;
         Arguments = QemuArgumentRenderer.Render(definition, sockets);
         _commandLine = [binaryPath, .. Arguments];
@@ -63,6 +64,9 @@ public sealed partial class QemuMachine : IAsyncDisposable
 
     /// <summary>The captured serial console, or <see langword="null"/> unless the definition uses <see cref="QemuSerialConsole.Captured"/>.</summary>
     public QemuSerialCapture? Serial { get; private set; }
+
+    /// <summary>The Unix socket of the guest agent channel (connect with <see cref="GuestAgent.GuestAgentClient.ConnectAsync(string, GuestAgent.GuestAgentClientOptions?, CancellationToken)"/>), or <see langword="null"/> without one.</summary>
+    public string? GuestAgentSocketPath => Sockets.GuestAgentPath;
 
     /// <summary>The accelerator actually in use: a fallback (e.g. from KVM to TCG) shows here and is logged as a warning.</summary>
     public QemuAccelerator Accelerator { get; private set; }

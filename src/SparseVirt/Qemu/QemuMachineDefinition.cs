@@ -75,6 +75,18 @@ public sealed record QemuMachineDefinition
     /// <summary>Whether the guest CPUs start paused (<c>-S</c>), to be resumed with QMP <c>cont</c>; <see langword="false"/> unless set.</summary>
     public bool StartPaused { get; private init; }
 
+    /// <summary>
+    /// Whether the guest gets the guest agent's channel: a <c>virtserialport</c> named <c>org.qemu.guest_agent.0</c>
+    /// on its own <c>virtio-serial-pci</c>, served by QEMU on a Unix socket for <see cref="GuestAgent.GuestAgentClient"/>.
+    /// </summary>
+    public bool GuestAgent { get; private init; }
+
+    /// <summary>
+    /// The guest agent channel's socket, or <see langword="null"/> for one in the launcher's private folder
+    /// (<see cref="QemuMachine.GuestAgentSocketPath"/>).
+    /// </summary>
+    public string? GuestAgentSocketPath { get; private init; }
+
     /// <summary>Arguments appended verbatim after the rendered ones, for options this type does not model.</summary>
     public ImmutableArray<string> ExtraArguments { get; private init; } = [];
 
@@ -122,6 +134,9 @@ public sealed record QemuMachineDefinition
 
     /// <summary>A copy whose CPUs start paused or not.</summary>
     public QemuMachineDefinition WithStartPaused(bool startPaused = true) => this with { StartPaused = startPaused };
+
+    /// <summary>A copy with the guest agent channel (on <paramref name="socketPath"/>, or a private one when <see langword="null"/>), or without it.</summary>
+    public QemuMachineDefinition WithGuestAgent(bool enabled = true, string? socketPath = null) => this with { GuestAgent = enabled, GuestAgentSocketPath = enabled ? socketPath : null };
 
     /// <summary>A copy with <paramref name="arguments"/> appended to the extra arguments.</summary>
     public QemuMachineDefinition WithExtraArguments(params ReadOnlySpan<string> arguments) => this with { ExtraArguments = ExtraArguments.AddRange(arguments) };

@@ -116,4 +116,16 @@ public sealed class QmpTypedCommandTests
         await client.ConnectAsync("127.0.0.1", forwards[0].HostPort);
         Assert.That(client.Connected, Is.True);
     }
+
+    [Test]
+    public async Task A_machine_with_the_guest_agent_channel_serves_it_on_a_private_socket()
+    {
+        await using QemuMachine machine = await QemuMachine.StartAsync(Paused().WithGuestAgent(), QemuTestMachines.Options);
+        Assert.That(machine.GuestAgentSocketPath, Is.Not.Null);
+        Assert.That(File.Exists(machine.GuestAgentSocketPath), Is.True, "QEMU listens on it");
+        string chardevs = (await machine.Qmp.ExecuteAsync("query-chardev")).GetRawText();
+        Assert.That(chardevs, Does.Contain("guestagent"));
+        string ports = await machine.Qmp.HumanMonitorCommandAsync("info qtree");
+        Assert.That(ports, Does.Contain("org.qemu.guest_agent.0"));
+    }
 }

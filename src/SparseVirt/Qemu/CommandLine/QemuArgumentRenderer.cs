@@ -11,6 +11,8 @@ internal static class QemuArgumentRenderer
 {
     public const string MonitorChardevId = "qmp";
     public const string SerialChardevId = "serial0";
+    private const string GuestAgentChardevId = "guestagent";
+    private const string GuestAgentSerialId = "guestagent-serial";
     private const string NetworkId = "net0";
 
     public static string AcceleratorName(QemuAccelerator accelerator) => accelerator switch
@@ -66,6 +68,13 @@ internal static class QemuArgumentRenderer
             arguments.AddRange("-mon", $"chardev={MonitorChardevId},mode=control");
         }
         RenderSerial(definition, launchSockets, arguments);
+        if (definition.GuestAgent && (launchSockets?.GuestAgentPath ?? definition.GuestAgentSocketPath) is { } agentSocket)
+        {
+            // QEMU listens and does not wait: the agent in the guest starts long after QEMU, and a client connects when it wants.
+            arguments.AddRange("-chardev", $"socket,id={GuestAgentChardevId},path={QemuOptionValue.Escape(agentSocket)},server=on,wait=off");
+            arguments.AddRange("-device", "virtio-serial-pci,id=" + GuestAgentSerialId);
+            arguments.AddRange("-device", $"virtserialport,bus={GuestAgentSerialId}.0,chardev={GuestAgentChardevId},name=org.qemu.guest_agent.0");
+        }
         QemuDiskRenderer.Render(definition, arguments);
         if (definition.KernelBoot is { } boot)
         {

@@ -44,6 +44,21 @@ internal static class BoundedLineFramer
         return false;
     }
 
+    /// <summary>
+    /// Skips everything up to and including <paramref name="delimiter"/> (the guest agent's 0xFF resynchronisation
+    /// byte, which never occurs in UTF-8 JSON); returns <see langword="false"/>, having consumed all it saw, when
+    /// the delimiter has not arrived yet.
+    /// </summary>
+    public static bool TrySkipPastDelimiter(ref SequenceReader<byte> reader, byte delimiter)
+    {
+        if (reader.TryAdvanceTo(delimiter, advancePastDelimiter: true))
+        {
+            return true;
+        }
+        reader.AdvanceToEnd();
+        return false;
+    }
+
     /// <summary>Whether <paramref name="bytes"/> holds only JSON whitespace (a blank line, or a remainder that is not a cut-off message).</summary>
     public static bool IsBlank(ReadOnlySequence<byte> bytes)
     {

@@ -24,8 +24,16 @@ internal static class LineReadLoop
             var lines = new SequenceReader<byte>(buffer);
             try
             {
-                while (BoundedLineFramer.TryReadLine(ref lines, maxLineBytes, out ReadOnlySequence<byte> line, out bool isPiece))
+                while (consumer.SkipPastDelimiter is not { } delimiter || BoundedLineFramer.TrySkipPastDelimiter(ref lines, delimiter))
                 {
+                    if (consumer.SkipPastDelimiter is not null)
+                    {
+                        consumer.OnDelimiter();
+                    }
+                    if (!BoundedLineFramer.TryReadLine(ref lines, maxLineBytes, out ReadOnlySequence<byte> line, out bool isPiece))
+                    {
+                        break;
+                    }
                     consumer.OnLine(line, isPiece);
                 }
                 ReadOnlySequence<byte> rest = lines.UnreadSequence;
@@ -52,6 +60,17 @@ internal interface ILineConsumer
 {
     /// <summary>A complete line (without its line feed), or a <paramref name="isPiece"/> of a line longer than the limit.</summary>
     void OnLine(ReadOnlySequence<byte> line, bool isPiece);
+
+    /// <summary>
+    /// A byte to skip the stream up to (and past) before the next line, or <see langword="null"/> to read lines as they
+    /// come: the guest agent's resynchronisation, where whatever precedes the 0xFF is stale.
+    /// </summary>
+    byte? SkipPastDelimiter => null;
+
+    /// <summary>The delimiter of <see cref="SkipPastDelimiter"/> was passed.</summary>
+    void OnDelimiter()
+    {
+    }
 
     /// <summary>The bytes after the last line feed so far, after each read; a line in the making.</summary>
     void OnPartial(ReadOnlySequence<byte> rest);

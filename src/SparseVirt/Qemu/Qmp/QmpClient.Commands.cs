@@ -99,7 +99,7 @@ public sealed partial class QmpClient
             }
             try
             {
-                await WriteRequestAsync(BuildRequest(command, id, writeArguments), command, timeoutSource.Token).ConfigureAwait(false);
+                await WriteRequestAsync(QmpWire.BuildRequest(command, id, writeArguments), command, timeoutSource.Token).ConfigureAwait(false);
                 QmpLog.Sending(_logger, command, id);
                 return await pending.Reply.Task.WaitAsync(timeoutSource.Token).ConfigureAwait(false);
             }
@@ -112,25 +112,6 @@ public sealed partial class QmpClient
         {
             _pending.TryRemove(id, out _);
         }
-    }
-
-    private static byte[] BuildRequest(string command, long id, Action<Utf8JsonWriter>? writeArguments)
-    {
-        var buffer = new ArrayBufferWriter<byte>(128);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("execute", command);
-            if (writeArguments is not null)
-            {
-                writer.WritePropertyName("arguments");
-                writeArguments(writer);
-            }
-            writer.WriteNumber("id", id);
-            writer.WriteEndObject();
-        }
-        buffer.Write("\n"u8);
-        return buffer.WrittenSpan.ToArray();
     }
 
     private async Task WriteRequestAsync(byte[] request, string command, CancellationToken cancellationToken)
@@ -156,7 +137,7 @@ public sealed partial class QmpClient
         }
     }
 
-    private static TValue Deserialize<TValue>(string command, JsonElement reply, JsonTypeInfo<TValue> typeInfo)
+    internal static TValue Deserialize<TValue>(string command, JsonElement reply, JsonTypeInfo<TValue> typeInfo)
     {
         try
         {

@@ -32,22 +32,9 @@ public sealed partial class QmpClient
 
     private void Dispatch(ReadOnlySequence<byte> message)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(message);
-        }
-        catch (JsonException e)
-        {
-            throw new QmpProtocolException($"A QMP message is not valid JSON ({e.Message}): {Excerpt(message)}", e);
-        }
-        using (document)
+        using (JsonDocument document = QmpWire.ParseObject(message, "QMP"))
         {
             JsonElement root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                throw new QmpProtocolException($"A QMP message is a JSON {root.ValueKind}, not an object: {Excerpt(message)}");
-            }
             if (root.TryGetProperty("event", out JsonElement name) && name.ValueKind == JsonValueKind.String)
             {
                 // Even before the greeting: a peer may emit an event first, and it must not be lost.
@@ -66,8 +53,7 @@ public sealed partial class QmpClient
             }
             else if (root.TryGetProperty("error", out JsonElement error))
             {
-                string errorClass = error.TryGetProperty("class", out JsonElement c) && c.ValueKind == JsonValueKind.String ? c.GetString()! : "";
-                string description = error.TryGetProperty("desc", out JsonElement d) && d.ValueKind == JsonValueKind.String ? d.GetString()! : "";
+                (string errorClass, string description) = QmpWire.ReadError(error);
                 if (!root.TryGetProperty("id", out _))
                 {
                     QmpLog.UncorrelatedError(_logger, errorClass, description);
@@ -84,7 +70,7 @@ public sealed partial class QmpClient
     {
         if (!root.TryGetProperty("QMP", out JsonElement body) || body.ValueKind != JsonValueKind.Object)
         {
-            throw new QmpProtocolException($"Expected the QMP greeting ({{\"QMP\": ...}}) first, got: {Excerpt(message)}");
+            throw new QmpProtocolException($"Expected the QMP greeting ({{\"QMP\": ...}}) first, got: {QmpWire.Excerpt(message)}");
         }
         QmpGreeting greeting;
         try
@@ -93,7 +79,7 @@ public sealed partial class QmpClient
         }
         catch (JsonException e)
         {
-            throw new QmpProtocolException($"The QMP greeting has an unexpected shape ({e.Message}): {Excerpt(message)}", e);
+            throw new QmpProtocolException($"The QMP greeting has an unexpected shape ({e.Message}): {QmpWire.Excerpt(message)}", e);
         }
         // A server may leave out members (older or non-QEMU peers); be liberal, as the specification asks.
         return greeting with { Capabilities = greeting.Capabilities ?? [], Version = greeting.Version ?? new QmpVersionInfo() };
@@ -126,13 +112,6 @@ public sealed partial class QmpClient
         // The specification asks clients to drop replies they cannot match (e.g. of a command that timed out).
         QmpLog.UnmatchedReply(_logger, root.TryGetProperty("id", out JsonElement raw) ? raw.GetRawText() : "(none)");
         return null;
-    }
-
-    private static string Excerpt(ReadOnlySequence<byte> message)
-    {
-        const int Limit = 200;
-        string text = Encoding.UTF8.GetString(message.Slice(0, Math.Min(message.Length, Limit)));
-        return message.Length > Limit ? text + "..." : text;
     }
 
     /// <summary>QEMU ends every JSON object with CRLF: a message is a line; blank lines are skipped.</summary>

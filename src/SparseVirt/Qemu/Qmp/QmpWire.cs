@@ -1,0 +1,69 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+
+namespace SparseVirt.Qemu.Qmp;
+
+/// <summary>The wire format QMP and the guest agent share: one JSON object per line, <c>execute</c> requests, <c>error</c> replies.</summary>
+internal static class QmpWire
+{
+    /// <summary>Parses one message; <paramref name="peer"/> names the peer in errors ("QMP", "guest agent").</summary>
+    /// <exception cref="QmpProtocolException">The message is not a JSON object.</exception>
+    public static JsonDocument ParseObject(ReadOnlySequence<byte> message, string peer)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(message);
+        }
+        catch (JsonException e)
+        {
+            throw new QmpProtocolException($"A {peer} message is not valid JSON ({e.Message}): {Excerpt(message)}", e);
+        }
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            JsonValueKind kind = document.RootElement.ValueKind;
+            document.Dispose();
+            throw new QmpProtocolException($"A {peer} message is a JSON {kind}, not an object: {Excerpt(message)}");
+        }
+        return document;
+    }
+
+    /// <summary>The class and description of an <c>error</c> member (empty when missing).</summary>
+    public static (string Class, string Description) ReadError(JsonElement error) =>
+        (StringMember(error, "class"), StringMember(error, "desc"));
+
+    /// <summary>An <c>execute</c> request line: the command, its arguments when any, and an id when given.</summary>
+    public static byte[] BuildRequest(string command, long? id, Action<Utf8JsonWriter>? writeArguments)
+    {
+        var buffer = new ArrayBufferWriter<byte>(128);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("execute", command);
+            if (writeArguments is not null)
+            {
+                writer.WritePropertyName("arguments");
+                writeArguments(writer);
+            }
+            if (id is { } value)
+            {
+                writer.WriteNumber("id", value);
+            }
+            writer.WriteEndObject();
+        }
+        buffer.Write("\n"u8);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>The start of a message, for error texts.</summary>
+    public static string Excerpt(ReadOnlySequence<byte> message)
+    {
+        const int Limit = 200;
+        string text = Encoding.UTF8.GetString(message.Slice(0, Math.Min(message.Length, Limit)));
+        return message.Length > Limit ? text + "..." : text;
+    }
+
+    private static string StringMember(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : "";
+}
