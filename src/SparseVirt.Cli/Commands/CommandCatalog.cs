@@ -15,7 +15,7 @@ internal static class CommandCatalog
         ["append"] = ["sparsevirt append userdata.img extra.raw"],
         ["verify"] = ["sparsevirt verify system.img", "sparsevirt verify system.img --json"],
         ["check"] = ["sparsevirt check", "sparsevirt check --json > kvm-report.json", "sparsevirt check && echo 'KVM is ready'"],
-        ["run"] = ["sparsevirt run docs/samples/hello.simg", "sparsevirt run system.img vendor.img --memory 2G --cpus 4 --accel kvm", "sparsevirt run disk.raw --kernel bzImage --append \"console=ttyS0\" --forward 5555:5555", "sparsevirt run disk.simg --serial console.log --timeout 60"],
+        ["run"] = ["sparsevirt run docs/samples/hello.simg", "sparsevirt run system.img vendor.img --memory 2G --cpus 4 --accel kvm", "sparsevirt run disk.raw --kernel bzImage --append \"console=ttyS0\" --forward 5555:5555", "sparsevirt run disk.simg --serial console.log --timeout 60", "sparsevirt run system.img --overlay userdata.qcow2"],
     };
 
     public static IEnumerable<Command> Create(CliConsole console)

@@ -56,8 +56,9 @@ internal static class RunCommand
 
         var command = new Command("run", """
             Boot disks in QEMU. Android sparse images are accepted as they are: each is expanded once into a cache and
-            attached as a snapshot (the guest's writes are discarded). The exit code is 0 when the guest powered off by
-            itself, 1 when QEMU failed, and 130 when stopped with Ctrl+C.
+            attached as a snapshot (the guest's writes are discarded), or under the --overlay given for it (the writes
+            persist there). The exit code is 0 when the guest powered off by itself, 1 when QEMU failed, and 130 when
+            stopped with Ctrl+C.
             """)
         {
             disks, overlay, memory, cpus, kernel, initrd, append, accel, serial, forward, machine, timeout, stopTimeout, cache, qemu, allowNoQemu,

@@ -64,6 +64,9 @@ public static class QemuBinaryProbe
         }
     }
 
+    /// <summary>Forgets every probe (benchmarks measure the cold probe with it).</summary>
+    internal static void ClearCache() => s_cache.Clear();
+
     private static QemuBinaryCapabilities? TryCached(string path, (long, long) identity, string[] wanted) =>
         s_cache.TryGetValue(path, out CacheEntry? entry) && entry.Identity == identity
             && wanted.All(device => entry.Capabilities.DeviceProperties.ContainsKey(device) || entry.MissingDevices.Contains(device))
