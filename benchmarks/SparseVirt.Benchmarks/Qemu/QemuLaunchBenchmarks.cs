@@ -11,7 +11,9 @@ namespace SparseVirt.Benchmarks.Qemu;
 /// <see cref="QemuMachine"/> (sockets, QMP negotiation, query-kvm, the definition check against the cached probe).
 /// Also the binary probe, cold and from the cache.
 /// </summary>
-[SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 10, invocationCount: 1)]
+/// <remarks>QEMU start-up dominates each operation, so a run in process with a few iterations is enough:
+/// <c>--filter '*QemuLaunch*' --inProcess --warmupCount 2 --iterationCount 10 --invocationCount 1 --unrollFactor 1</c>.</remarks>
+[MemoryDiagnoser]
 public class QemuLaunchBenchmarks
 {
     private string _qemu = "";
