@@ -47,7 +47,7 @@ public sealed class QmpTypedCommandTests
     }
 
     [Test]
-    public async Task A_qcow2_node_and_a_usb_storage_device_are_hotplugged_and_unplugged()
+    public async Task A_qcow2_node_a_usb_storage_device_and_a_netdev_are_hotplugged_and_unplugged()
     {
         using var folder = new TempDirectory();
         string image = CreateQcow2(folder, "hot.qcow2");
@@ -66,6 +66,11 @@ public sealed class QmpTypedCommandTests
         await qmp.BlockdevDelAsync("hot0-file");
         var gone = await Assert.ThrowsAsync<QmpErrorException>(() => qmp.BlockdevDelAsync("hot0"));
         Assert.That(gone!.Description, Does.Contain("hot0"));
+
+        await qmp.NetdevAddAsync("user", "hotnet", new JsonObject { ["restrict"] = true });
+        Assert.That(await qmp.HumanMonitorCommandAsync("info network"), Does.Contain("hotnet"));
+        await qmp.NetdevDelAsync("hotnet");
+        Assert.That(await qmp.HumanMonitorCommandAsync("info network"), Does.Not.Contain("hotnet"));
     }
 
     [Test]
