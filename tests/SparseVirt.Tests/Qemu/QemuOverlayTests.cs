@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Diagnostics;
 using SparseVirt.Qemu;
 using SparseVirt.Qemu.Disks;
 using SparseVirt.Tests.Infrastructure;
@@ -57,6 +58,41 @@ public sealed class QemuOverlayTests
         Assert.That(changed.Action, Is.EqualTo(QemuOverlayAction.Recreated));
         Assert.That(changed.Reason, Does.Contain("changed"));
         Assert.That(await BootAsync(overlay), Does.Not.Contain(Persisted), "a recreated overlay starts empty");
+    }
+
+    [Test]
+    public async Task An_overlay_over_an_NBD_export_keeps_the_guests_write_and_the_export_is_only_read()
+    {
+        string qemuNbd = ExternalTool.Require("qemu-nbd", "qemu-utils");
+        string qemuImg = ExternalTool.Require("qemu-img", "qemu-utils");
+        QemuTestMachines.RequireQemu();
+        using var folder = new TempDirectory();
+        string basePath = folder.Combine("exported.raw");
+        SectorCopyGuest.WriteDisk(basePath, SectorAt100MiB, SectorAt100MiB + 2, Persisted, diskBytes: 101L * 1024 * 1024);
+        byte[] baseHash = Hash(basePath);
+        string socket = folder.Combine("nbd.sock");
+        using var server = Process.Start(new ProcessStartInfo(
+            qemuNbd, ["--read-only", "--persistent", "--shared=4", "-f", "raw", "-x", "system", "-k", socket, basePath]) { UseShellExecute = false })!;
+        try
+        {
+            for (int i = 0; i < 200 && !File.Exists(socket); i++)
+            {
+                await Task.Delay(25);
+            }
+            var overlay = new QemuOverlay(folder.Combine("over-nbd.qcow2"), QemuNbdExport.OnUnixSocket(socket, "system"));
+            Assert.That((await QemuOverlayFiles.EnsureAsync(overlay, QemuImageToolOptions.Default.WithBinaryPath(qemuImg))).Action, Is.EqualTo(QemuOverlayAction.Created));
+            string info = ExternalTool.RunChecked(qemuImg, "info", "--output=json", overlay.Path).Output;
+            Assert.That(info, Does.Contain("nbd+unix:///system?socket="));
+
+            Assert.That(await BootAsync(overlay), Does.Contain("copied").And.No.Contain(Persisted));
+            Assert.That(await BootAsync(overlay), Does.Contain(Persisted), "the write is in the overlay, over the export");
+        }
+        finally
+        {
+            server.Kill();
+            await server.WaitForExitAsync();
+        }
+        Assert.That(Hash(basePath), Is.EqualTo(baseHash), "the exported image is unchanged");
     }
 
     [Test]
