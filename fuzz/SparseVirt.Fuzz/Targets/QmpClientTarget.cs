@@ -10,13 +10,11 @@ namespace SparseVirt.Fuzz.Targets;
 /// </summary>
 internal sealed class QmpClientTarget : FuzzTarget
 {
-    private static readonly QmpClientOptions Options = new()
-    {
-        NegotiationTimeout = TimeSpan.FromSeconds(3),
-        CommandTimeout = TimeSpan.FromSeconds(3),
-        MaxMessageBytes = 64 * 1024,
-        EventBufferCapacity = 16,
-    };
+    private static readonly QmpClientOptions Options = QmpClientOptions.Default
+        .WithNegotiationTimeout(TimeSpan.FromSeconds(3))
+        .WithCommandTimeout(TimeSpan.FromSeconds(3))
+        .WithMaxMessageBytes(64 * 1024)
+        .WithEventBufferCapacity(16);
 
     public override string Name => "qmp-client";
 

@@ -16,7 +16,7 @@ internal static class CommandCatalog
         ["verify"] = ["sparsevirt verify system.img", "sparsevirt verify system.img --json"],
         ["check"] = ["sparsevirt check", "sparsevirt check --json > accel-report.json", "sparsevirt check && echo 'hardware acceleration is ready'", "sparsevirt check --emulator   # like emulator -accel-check: the accel: block, exit code = its code"],
         ["serve"] = ["sparsevirt serve system.img   # prints nbd+unix:///disk?socket=...", "sparsevirt serve super.img.0 super.img.1 --name super --tcp 10809", "sparsevirt serve system.img --writable --overlay system.overlay"],
-        ["run"] = ["sparsevirt run docs/samples/hello.simg", "sparsevirt run system.img vendor.img --memory 2G --cpus 4 --accel kvm", "sparsevirt run disk.raw --kernel bzImage --append \"console=ttyS0\" --forward 5555:5555", "sparsevirt run disk.simg --serial console.log --timeout 60"],
+        ["run"] = ["sparsevirt run docs/samples/hello.simg", "sparsevirt run system.img vendor.img --memory 2G --cpus 4 --accel kvm", "sparsevirt run disk.raw --kernel bzImage --append \"console=ttyS0\" --forward 5555:5555", "sparsevirt run disk.simg --serial console.log --timeout 60", "sparsevirt run system.img --overlay userdata.qcow2   # writes persist there", "sparsevirt run system.img --expand   # expand into the cache instead of serving over NBD"],
     };
 
     public static IEnumerable<Command> Create(CliConsole console)

@@ -5,6 +5,7 @@ using SparseVirt.Cli.Infrastructure;
 using SparseVirt.Cli.Run;
 using SparseVirt.Hypervisor;
 using SparseVirt.Qemu;
+using SparseVirt.Qemu.Disks;
 using SparseVirt.Sparse;
 
 namespace SparseVirt.Cli.Commands;
@@ -16,7 +17,7 @@ internal static class RunCommand
     {
         var disks = new Argument<string[]>("disks")
         {
-            Description = "Disk images to attach, in boot order: Android sparse images (expanded once into the cache), raw images or qcow2.",
+            Description = "Disk images to attach, in boot order: Android sparse images (served over NBD as they are, or expanded with --expand), raw images or qcow2.",
             Arity = ArgumentArity.OneOrMore,
         };
         var memory = new Option<string>("--memory", "-m") { Description = "Guest memory, e.g. 512M or 2G.", DefaultValueFactory = _ => "512M" };
@@ -45,25 +46,30 @@ internal static class RunCommand
         };
         var cache = new Option<string?>("--cache") { Description = "Folder for expanded sparse disks (default: $SPARSEVIRT_CACHE or ~/.cache/sparsevirt/disks)." };
         var qemu = new Option<string?>("--qemu") { Description = "The QEMU binary (default: qemu-system-x86_64 on PATH)." };
-        var expand = new Option<bool>("--expand") { Description = "Expand Android sparse images into the cache and boot the copies (the behaviour before NBD serving)." };
-        var overlay = new Option<string?>("--overlay") { Description = "Keep the guest's writes to the (single) sparse disk in this qcow2 file, created if missing; the image is never written." };
+        var overlay = new Option<string[]>("--overlay")
+        {
+            Description = "A qcow2 overlay for the disk in the same position (repeatable): the guest's writes persist in it across runs and the disk is never written. Created with qemu-img when missing, and recreated when the disk changed since it was made.",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var expand = new Option<bool>("--expand") { Description = "Expand Android sparse images into the cache and boot the copies, instead of serving them over NBD straight from their chunk tables." };
         var allowNoQemu = new Option<bool>("--allow-no-qemu") { Description = "When QEMU is not installed, expand the disks, say so, and exit 0 instead of failing." };
 
         var command = new Command("run", """
             Boot disks in QEMU. Android sparse images are accepted as they are and served to QEMU over NBD by this
             process straight from their chunk tables: nothing is expanded, and the guest's writes go to a temporary
-            overlay (discarded) unless --overlay keeps them. --expand instead expands each once into a cache and
-            attaches the copy as a snapshot. The exit code is 0 when the guest powered off by
-            itself, 1 when QEMU failed, and 130 when stopped with Ctrl+C.
+            overlay (discarded), or to the --overlay given for the disk in the same position (they persist there, and
+            the image is never written). --expand instead expands each once into a cache. The exit code is 0 when
+            the guest powered off by itself, 1 when QEMU failed, and 130 when stopped with Ctrl+C.
             """)
         {
-            disks, memory, cpus, kernel, initrd, append, accel, serial, forward, machine, timeout, stopTimeout, cache, qemu, expand, overlay, allowNoQemu,
+            disks, overlay, memory, cpus, kernel, initrd, append, accel, serial, forward, machine, timeout, stopTimeout, cache, qemu, expand, allowNoQemu,
         };
 
         VerbRunner.SetAction(command, console, async (context, cancellationToken) =>
         {
             var request = new RunRequest(
                 context.GetValue(disks),
+                context.GetValue(overlay) ?? [],
                 ParseMemory(context.GetValue(memory)),
                 ParseCpus(context.GetValue(cpus)),
                 context.GetValue(kernel),
@@ -80,7 +86,6 @@ internal static class RunCommand
                 context.GetValue(allowNoQemu))
             {
                 Expand = context.GetValue(expand),
-                Overlay = context.GetValue(overlay),
             };
             return await RunAsync(context, request, cancellationToken).ConfigureAwait(false);
         });
@@ -97,34 +102,44 @@ internal static class RunCommand
 
         // Disks first: a corrupt sparse image fails here, before QEMU is ever started.
         var cacheStore = new SparseDiskCache(request.CacheFolder, (source, destination, token) => ExpandAsync(context, source, destination, token));
-        await using var served = new SparseDiskServer(context.LoggerFactory);
-        var prepared = new List<Func<QemuDisk>>();
-        int sparseDisks = request.Expand ? 0 : request.Disks.Count(d => File.Exists(d) && SparseImage.IsSparseImage(d));
-        if (request.Overlay is not null && sparseDisks != 1)
+        if (request.Overlays.Length > request.Disks.Length)
         {
-            throw new UsageException($"--overlay keeps the writes of one served sparse disk; {sparseDisks} are given{(request.Expand ? " (with --expand none is served)" : "")}.");
+            throw new UsageException($"{request.Overlays.Length} --overlay options for {request.Disks.Length} disks; each overlay goes with the disk in the same position.");
         }
+        await using var served = new SparseDiskServer(context.LoggerFactory);
+        var prepared = new List<Func<Task<QemuDisk>>>();
         for (int i = 0; i < request.Disks.Length; i++)
         {
-            int? bootIndex = request.Kernel is null ? i + 1 : null;
             string path = request.Disks[i];
+            string? overlayPath = i < request.Overlays.Length ? request.Overlays[i] : null;
+            int? bootIndex = request.Kernel is null ? i + 1 : null;
             if (!request.Expand && File.Exists(path) && SparseImage.IsSparseImage(path))
             {
-                string name = served.Add(path, request.Overlay);
+                // Opened and checked now (a bad image fails before anything starts); attached once the server listens.
+                string name = served.Add(path, writable: overlayPath is null);
                 await context.Console.Error.WriteLineAsync($"{path}: Android sparse image, served over NBD from its chunk table (nothing expanded)").ConfigureAwait(false);
-                prepared.Add(() => served.Disk(name).WithInterface(QemuDiskInterface.Ide).WithBootIndex(bootIndex));
+                prepared.Add(async () =>
+                {
+                    QemuNbdExport export = served.Export(name);
+                    QemuDisk disk = overlayPath is null ? new QemuDisk(export) : await OverlayDiskAsync(context, export, overlayPath, cancellationToken).ConfigureAwait(false);
+                    return disk.WithInterface(QemuDiskInterface.Ide).WithBootIndex(bootIndex);
+                });
             }
             else
             {
-                QemuDisk disk = await PrepareDiskAsync(context, cacheStore, path, bootIndex, cancellationToken).ConfigureAwait(false);
-                prepared.Add(() => disk);
+                QemuDisk disk = await PrepareDiskAsync(context, cacheStore, path, overlayPath, bootIndex, cancellationToken).ConfigureAwait(false);
+                prepared.Add(() => Task.FromResult(disk));
             }
         }
         if (!served.IsEmpty)
         {
-            await served.StartAsync(request.QemuBinary, cancellationToken).ConfigureAwait(false);
+            await served.StartAsync(cancellationToken).ConfigureAwait(false);
         }
-        List<QemuDisk> attached = [.. prepared.Select(p => p())];
+        var attached = new List<QemuDisk>();
+        foreach (Func<Task<QemuDisk>> prepare in prepared)
+        {
+            attached.Add(await prepare().ConfigureAwait(false));
+        }
 
         QemuMachineDefinition definition = await ChooseAcceleratorAsync(context, BuildDefinition(request, attached), request.Accelerator, cancellationToken).ConfigureAwait(false);
         string binary;
@@ -141,7 +156,7 @@ internal static class RunCommand
         return await BootAsync(context, definition.WithBinaryPath(binary), request, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<QemuDisk> PrepareDiskAsync(VerbContext context, SparseDiskCache cache, string path, int? bootIndex, CancellationToken cancellationToken)
+    private static async Task<QemuDisk> PrepareDiskAsync(VerbContext context, SparseDiskCache cache, string path, string? overlayPath, int? bootIndex, CancellationToken cancellationToken)
     {
         if (!File.Exists(path))
         {
@@ -154,14 +169,31 @@ internal static class RunCommand
             await context.Console.Error.WriteLineAsync(reused
                 ? $"{path}: Android sparse image, expanded copy reused from the cache ({rawPath})"
                 : $"{path}: Android sparse image, expanded into the cache ({rawPath})").ConfigureAwait(false);
-            // The cached copy is shared by later runs: the guest's writes go to a throw-away overlay.
-            disk = new QemuDisk(rawPath, QemuDiskFormat.Raw).WithSnapshot();
+            // The cached copy is shared by later runs: the guest's writes go to a throw-away overlay, or the one asked for.
+            disk = overlayPath is null
+                ? new QemuDisk(rawPath, QemuDiskFormat.Raw).WithSnapshot()
+                : await OverlayDiskAsync(context, new QemuImageFile(rawPath, QemuDiskFormat.Raw), overlayPath, cancellationToken).ConfigureAwait(false);
         }
         else
         {
-            disk = new QemuDisk(Path.GetFullPath(path), IsQcow2(path) ? QemuDiskFormat.Qcow2 : QemuDiskFormat.Raw);
+            var image = new QemuImageFile(Path.GetFullPath(path), IsQcow2(path) ? QemuDiskFormat.Qcow2 : QemuDiskFormat.Raw);
+            disk = overlayPath is null ? new QemuDisk(image) : await OverlayDiskAsync(context, image, overlayPath, cancellationToken).ConfigureAwait(false);
         }
         return disk.WithInterface(QemuDiskInterface.Ide).WithBootIndex(bootIndex);
+    }
+
+    private static async Task<QemuDisk> OverlayDiskAsync(VerbContext context, QemuDiskSource image, string overlayPath, CancellationToken cancellationToken)
+    {
+        var overlay = new QemuOverlay(Path.GetFullPath(overlayPath), image);
+        QemuImageToolOptions tool = QemuImageToolOptions.Default.WithLogger(context.LoggerFactory.CreateLogger("SparseVirt.Qemu.Disks"));
+        QemuOverlayPreparation prepared = await QemuOverlayFiles.EnsureAsync(overlay, tool, cancellationToken).ConfigureAwait(false);
+        await context.Console.Error.WriteLineAsync(prepared.Action switch
+        {
+            QemuOverlayAction.Reused => $"{overlayPath}: overlay reused, with the guest's earlier writes",
+            QemuOverlayAction.Recreated => $"{overlayPath}: overlay recreated empty, because {prepared.Reason}",
+            _ => $"{overlayPath}: overlay created over {image.Describe()}",
+        }).ConfigureAwait(false);
+        return new QemuDisk(overlay);
     }
 
     private static async Task ExpandAsync(VerbContext context, string source, string destination, CancellationToken cancellationToken)
@@ -235,8 +267,8 @@ internal static class RunCommand
     private static async Task<int> BootAsync(VerbContext context, QemuMachineDefinition definition, RunRequest request, CancellationToken cancellationToken)
     {
         TextWriter error = context.Console.Error;
-        var launch = new QemuLaunchOptions { Logger = context.LoggerFactory.CreateLogger("SparseVirt.Qemu") };
-        await using QemuMachine machine = await QemuMachine.StartAsync(definition, launch, cancellationToken).ConfigureAwait(false);
+        QemuLaunchOptions launch = QemuLaunchOptions.Default.WithLogger(context.LoggerFactory.CreateLogger("SparseVirt.Qemu"));
+        await using QemuMachine machine = await QemuMachine.StartAsync(definition, launch, progress: null, cancellationToken).ConfigureAwait(false);
         await error.WriteLineAsync($"QEMU started (pid {machine.ProcessId}); accelerator in use: {machine.Accelerator.ToString().ToUpperInvariant()}.").ConfigureAwait(false);
 
         Task serialPump = machine.Serial is { } capture ? PumpSerialAsync(capture, context.Console.Out) : Task.CompletedTask;
@@ -331,6 +363,7 @@ internal static class RunCommand
 
     private sealed record RunRequest(
         string[] Disks,
+        string[] Overlays,
         QemuMemorySize Memory,
         int Cpus,
         string? Kernel,
@@ -346,8 +379,7 @@ internal static class RunCommand
         string? QemuBinary,
         bool AllowNoQemu)
     {
+        /// <summary>Expand sparse images into the cache instead of serving them over NBD.</summary>
         public bool Expand { get; init; }
-
-        public string? Overlay { get; init; }
     }
 }

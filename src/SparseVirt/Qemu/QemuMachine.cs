@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SparseVirt.Qemu.CommandLine;
 using SparseVirt.Qemu.Launch;
+using SparseVirt.Qemu.Probing;
 using SparseVirt.Qemu.Qmp;
 
 namespace SparseVirt.Qemu;
@@ -14,7 +15,7 @@ namespace SparseVirt.Qemu;
 /// stopped by <see cref="StopAsync"/> (power button, then <c>quit</c>, then kill) or by disposing, which never
 /// leaves the QEMU process running.
 /// </summary>
-public sealed class QemuMachine : IAsyncDisposable
+public sealed partial class QemuMachine : IAsyncDisposable
 {
     private readonly QemuLaunchOptions _options;
     private readonly ILogger _logger;
@@ -39,7 +40,8 @@ public sealed class QemuMachine : IAsyncDisposable
         _standardOutput = new BoundedLineBuffer(options.OutputTailLines);
         var sockets = new QemuLaunchSockets(
             socketDirectory.Combine("qmp.sock"),
-            definition.Serial.Kind == QemuSerialConsoleKind.Captured ? socketDirectory.Combine("serial.sock") : null);
+            definition.Serial.Kind == QemuSerialConsoleKind.Captured ? socketDirectory.Combine("serial.sock") : null,
+            definition.GuestAgent ? definition.GuestAgentSocketPath ?? socketDirectory.Combine("guest-agent.sock") : null);
         Sockets = sockets;
         Arguments = QemuArgumentRenderer.Render(definition, sockets);
         _commandLine = [binaryPath, .. Arguments];
@@ -62,6 +64,9 @@ public sealed class QemuMachine : IAsyncDisposable
 
     /// <summary>The captured serial console, or <see langword="null"/> unless the definition uses <see cref="QemuSerialConsole.Captured"/>.</summary>
     public QemuSerialCapture? Serial { get; private set; }
+
+    /// <summary>The Unix socket of the guest agent channel (connect with <see cref="GuestAgent.GuestAgentClient.ConnectAsync(string, GuestAgent.GuestAgentClientOptions?, CancellationToken)"/>), or <see langword="null"/> without one.</summary>
+    public string? GuestAgentSocketPath => Sockets.GuestAgentPath;
 
     /// <summary>The accelerator actually in use: a fallback (e.g. from KVM to TCG) shows here and is logged as a warning.</summary>
     public QemuAccelerator Accelerator { get; private set; }
@@ -87,21 +92,37 @@ public sealed class QemuMachine : IAsyncDisposable
     /// Validates <paramref name="definition"/>, starts QEMU, accepts its monitor (and serial) connection, negotiates QMP
     /// and asks which accelerator is in use. On any failure QEMU is killed before the exception propagates.
     /// </summary>
-    /// <exception cref="QemuDefinitionException">The definition has problems.</exception>
+    /// <exception cref="QemuDefinitionException">The definition has problems, or asks for a machine, CPU model, accelerator, device or device property the binary does not have.</exception>
     /// <exception cref="QemuBinaryNotFoundException">The QEMU binary does not exist.</exception>
     /// <exception cref="QemuStartException">QEMU could not start, exited during start-up, or did not connect in time.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public static async Task<QemuMachine> StartAsync(QemuMachineDefinition definition, QemuLaunchOptions? options = null, CancellationToken cancellationToken = default)
+    /// <param name="definition">The machine to start.</param>
+    /// <param name="options">How to launch it, or <see langword="null"/> for <see cref="QemuLaunchOptions.Default"/>.</param>
+    /// <param name="progress">Receives the start-up steps: the process started (with its id), the monitor connected, the machine is ready.</param>
+    /// <param name="cancellationToken">Cancels the start; QEMU is killed.</param>
+    public static async Task<QemuMachine> StartAsync(
+        QemuMachineDefinition definition, QemuLaunchOptions? options = null, IProgress<QemuStartupProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(definition);
         options ??= QemuLaunchOptions.Default;
         definition.Validate();
         string binaryPath = definition.ResolveBinaryPath();
+        if (options.CheckDefinition)
+        {
+            // Cached per binary: the first launch pays for the probe, later ones only for the check.
+            QemuBinaryCapabilities capabilities = await QemuBinaryProbe.ProbeAsync(
+                binaryPath, QemuDefinitionChecker.DevicesOf(definition).Select(d => d.Driver), cancellationToken).ConfigureAwait(false);
+            List<string> problems = QemuDefinitionChecker.GetProblems(definition, capabilities);
+            if (problems.Count > 0)
+            {
+                throw new QemuDefinitionException(problems);
+            }
+        }
         cancellationToken.ThrowIfCancellationRequested();
         var machine = new QemuMachine(definition, binaryPath, options, PrivateSocketDirectory.Create());
         try
         {
-            await machine.LaunchAsync(cancellationToken).ConfigureAwait(false);
+            await machine.LaunchAsync(progress, cancellationToken).ConfigureAwait(false);
             return machine;
         }
         catch
@@ -113,8 +134,9 @@ public sealed class QemuMachine : IAsyncDisposable
 
     /// <summary>Blocking form of <see cref="StartAsync"/>.</summary>
     /// <inheritdoc cref="StartAsync" path="/exception"/>
-    public static QemuMachine Start(QemuMachineDefinition definition, QemuLaunchOptions? options = null, CancellationToken cancellationToken = default) =>
-        StartAsync(definition, options, cancellationToken).GetAwaiter().GetResult();
+    public static QemuMachine Start(
+        QemuMachineDefinition definition, QemuLaunchOptions? options = null, IProgress<QemuStartupProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        StartAsync(definition, options, progress, cancellationToken).GetAwaiter().GetResult();
 
     /// <summary>Waits until QEMU exits (for example after the guest powers off) and returns its exit code.</summary>
     public Task<int> WaitForExitAsync(CancellationToken cancellationToken = default) => _exited.WaitAsync(cancellationToken);
@@ -184,166 +206,6 @@ public sealed class QemuMachine : IAsyncDisposable
         _socketDirectory.Dispose();
     }
 
-    private async Task LaunchAsync(CancellationToken cancellationToken)
-    {
-        using Socket monitorListener = UnixSocketListener.Listen(Sockets.MonitorPath);
-        using Socket? serialListener = Sockets.SerialCapturePath is { } serialPath ? UnixSocketListener.Listen(serialPath) : null;
-        StartProcess();
-        _options.Progress?.Report(new QemuStartupProgress(QemuStartupStage.ProcessStarted, ProcessId));
-
-        using var startup = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        startup.CancelAfter(_options.StartupTimeout);
-        try
-        {
-            Socket monitor = await UntilExitAsync(monitorListener.AcceptAsync(startup.Token).AsTask()).ConfigureAwait(false);
-            _options.Progress?.Report(new QemuStartupProgress(QemuStartupStage.MonitorConnected, ProcessId));
-            QmpClientOptions qmpOptions = _options.Qmp.Logger is null ? _options.Qmp with { Logger = _logger } : _options.Qmp;
-            _qmp = await UntilExitAsync(QmpClient.ConnectAsync(new NetworkStream(monitor, ownsSocket: true), qmpOptions, startup.Token)).ConfigureAwait(false);
-            if (serialListener is not null)
-            {
-                // QEMU connected the serial chardev while creating it, before serving QMP, so it is waiting in the backlog.
-                Socket serial = await UntilExitAsync(serialListener.AcceptAsync(startup.Token).AsTask()).ConfigureAwait(false);
-                Serial = new QemuSerialCapture(new NetworkStream(serial, ownsSocket: true), _options.SerialRetainedChars, _logger);
-            }
-            KvmStatus = await UntilExitAsync(_qmp.QueryKvmAsync(startup.Token)).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && startup.IsCancellationRequested)
-        {
-            throw await StartFailureAsync($"QEMU did not connect and negotiate its monitor within {_options.StartupTimeout.TotalSeconds:0.###} s.", null).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is QmpProtocolException or QmpConnectionClosedException or TimeoutException or SocketException)
-        {
-            throw await StartFailureAsync("QEMU's monitor failed during start-up: " + e.Message, e).ConfigureAwait(false);
-        }
-        Accelerator = DetermineAccelerator();
-        QemuAccelerator preferred = Definition.Accelerators[0];
-        if (Accelerator != preferred)
-        {
-            QemuLog.AcceleratorFallback(_logger, ProcessId, Accelerator, preferred);
-        }
-        QemuLog.Running(_logger, ProcessId, Accelerator);
-        _options.Progress?.Report(new QemuStartupProgress(QemuStartupStage.Ready, ProcessId));
-    }
-
-    private void StartProcess()
-    {
-        // setsid(1) calls setsid() and execs QEMU in the same process (a child is never a group leader), so the pid
-        // below is QEMU's own.
-        string? setsid = _options.OwnSession ? FindSetsid() : null;
-        var startInfo = new ProcessStartInfo(setsid ?? BinaryPath)
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        if (setsid is not null)
-        {
-            startInfo.ArgumentList.Add(BinaryPath);
-        }
-        foreach (string argument in Arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-        QemuLog.Starting(_logger, FormatCommandLine(_commandLine));
-        try
-        {
-            _process = Process.Start(startInfo) ?? throw new QemuStartException($"QEMU '{BinaryPath}' could not be started.", null, _commandLine, "");
-        }
-        catch (Win32Exception e)
-        {
-            throw new QemuStartException($"QEMU '{BinaryPath}' could not be started: {e.Message}", null, _commandLine, "", e);
-        }
-        ProcessId = _process.Id;
-        // QEMU reads nothing from stdin here; an open pipe would only tie it to this process's terminal.
-        _process.StandardInput.Close();
-        Process process = _process;
-        _outputDrained = Task.WhenAll(
-            OutputLineReader.DrainAsync(process.StandardOutput, line => { QemuLog.StandardOutput(_logger, ProcessId, line); _standardOutput.Add(line); }),
-            OutputLineReader.DrainAsync(process.StandardError, line => { QemuLog.StandardError(_logger, ProcessId, line); _standardError.Add(line); }));
-        _exited = WaitForProcessExitAsync(process);
-    }
-
-    private static string? FindSetsid() =>
-        OperatingSystem.IsWindows() ? null : Array.Find(["/usr/bin/setsid", "/bin/setsid"], File.Exists);
-
-    private async Task<int> WaitForProcessExitAsync(Process process)
-    {
-        await process.WaitForExitAsync().ConfigureAwait(false);
-        int exitCode = process.ExitCode;
-        QemuLog.Exited(_logger, ProcessId, exitCode);
-        return exitCode;
-    }
-
-    /// <summary>Awaits a start-up step, unless QEMU exits first: then the caller learns why instead of waiting for a timeout.</summary>
-    private async Task<T> UntilExitAsync<T>(Task<T> step)
-    {
-        Task finished = await Task.WhenAny(step, _exited).ConfigureAwait(false);
-        if (finished != step)
-        {
-            // The step may still succeed (an accepted socket, a negotiated client) with nobody left to own the result.
-            _ = step.ContinueWith(static t => ReleaseAbandoned(t), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            throw await StartFailureAsync($"QEMU exited during start-up with exit code {await _exited.ConfigureAwait(false)}.", null).ConfigureAwait(false);
-        }
-        return await step.ConfigureAwait(false);
-    }
-
-    private static void ReleaseAbandoned<T>(Task<T> step)
-    {
-        if (!step.IsCompletedSuccessfully)
-        {
-            _ = step.Exception; // observed, so it is not reported as unobserved
-            return;
-        }
-        switch (step.Result)
-        {
-            case IAsyncDisposable asyncDisposable:
-                _ = asyncDisposable.DisposeAsync().AsTask().ContinueWith(static d => _ = d.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-                break;
-            case IDisposable disposable:
-                disposable.Dispose();
-                break;
-        }
-    }
-
-    private async Task<QemuStartException> StartFailureAsync(string reason, Exception? innerException)
-    {
-        if (HasExited)
-        {
-            // The pipes close when QEMU exits; wait briefly so its last stderr lines are in the message.
-            await _outputDrained.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-        string tail = _standardError.Snapshot();
-        string message = reason + Environment.NewLine
-            + "Command: " + FormatCommandLine(_commandLine) + Environment.NewLine
-            + (tail.Length > 0 ? "QEMU stderr:" + Environment.NewLine + tail : "QEMU wrote nothing to stderr.");
-        return new QemuStartException(message, ExitCode, _commandLine, tail, innerException);
-    }
-
-    private QemuAccelerator DetermineAccelerator()
-    {
-        if (KvmStatus.Enabled)
-        {
-            return QemuAccelerator.Kvm;
-        }
-        // query-kvm only answers for KVM. Of the rest, QEMU used the first listed that can exist on this host OS.
-        foreach (QemuAccelerator accelerator in Definition.Accelerators)
-        {
-            bool possible = accelerator switch
-            {
-                QemuAccelerator.Kvm => false,
-                QemuAccelerator.Hvf => OperatingSystem.IsMacOS(),
-                QemuAccelerator.Whpx => OperatingSystem.IsWindows(),
-                _ => true,
-            };
-            if (possible)
-            {
-                return accelerator;
-            }
-        }
-        return QemuAccelerator.Tcg;
-    }
-
     /// <summary>
     /// Sends a shutdown request and waits for QEMU to exit, all within <paramref name="timeout"/> (a QEMU that does not
     /// even answer must not hold the caller longer). Returns whether QEMU exited.
@@ -399,9 +261,4 @@ public sealed class QemuMachine : IAsyncDisposable
             throw new IOException($"QEMU process {ProcessId} did not exit within 30 s of being killed.", e);
         }
     }
-
-    private static string FormatCommandLine(IEnumerable<string> arguments) =>
-        string.Join(' ', arguments.Select(argument => argument.Length > 0 && argument.All(c => char.IsAsciiLetterOrDigit(c) || "-_=,./:+@".Contains(c, StringComparison.Ordinal))
-            ? argument
-            : "'" + argument.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
 }

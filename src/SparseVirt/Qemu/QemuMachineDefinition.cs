@@ -5,7 +5,7 @@ namespace SparseVirt.Qemu;
 
 /// <summary>
 /// An immutable, typed description of a QEMU virtual machine. Every <c>With...</c> method returns a changed copy
-/// (as does <c>with</c>); <see cref="Validate"/> reports every problem at once, and <see cref="ToArguments"/> renders
+/// ; <see cref="Validate"/> reports every problem at once, and <see cref="ToArguments"/> renders
 /// the argument list to hand to <see cref="System.Diagnostics.ProcessStartInfo.ArgumentList"/>.
 /// </summary>
 /// <example>
@@ -28,55 +28,67 @@ public sealed record QemuMachineDefinition
     }
 
     /// <summary>The guest architecture; it picks the QEMU binary unless <see cref="BinaryPath"/> is set.</summary>
-    public QemuArchitecture Architecture { get; init; }
+    public QemuArchitecture Architecture { get; private init; }
 
     /// <summary>The QEMU binary to run, or <see langword="null"/> to find <c>qemu-system-&lt;arch&gt;</c> on <c>PATH</c>.</summary>
-    public string? BinaryPath { get; init; }
+    public string? BinaryPath { get; private init; }
 
     /// <summary>The machine type (<c>-machine</c>): <c>q35</c> on x86_64 and <c>virt</c> on aarch64 unless set; <c>none</c> has no devices at all.</summary>
-    public string MachineType { get; init; }
+    public string MachineType { get; private init; }
 
     /// <summary>Accelerators in order of preference (<c>-accel</c>, repeated); <c>kvm</c> then <c>tcg</c> unless set.</summary>
-    public ImmutableArray<QemuAccelerator> Accelerators { get; init; } = [QemuAccelerator.Kvm, QemuAccelerator.Tcg];
+    public ImmutableArray<QemuAccelerator> Accelerators { get; private init; } = [QemuAccelerator.Kvm, QemuAccelerator.Tcg];
 
     /// <summary>The CPU model (<c>-cpu</c>): <c>host</c> (KVM or HVF only), <c>max</c>, or a named model; <see langword="null"/> for QEMU's default.</summary>
-    public string? CpuModel { get; init; }
+    public string? CpuModel { get; private init; }
 
     /// <summary>The virtual CPUs (<c>-smp</c>), or <see langword="null"/> for one.</summary>
-    public QemuSmp? Smp { get; init; }
+    public QemuSmp? Smp { get; private init; }
 
     /// <summary>Guest RAM (<c>-m</c>); 512 MiB unless set.</summary>
-    public QemuMemorySize Memory { get; init; } = QemuMemorySize.FromMebibytes(512);
+    public QemuMemorySize Memory { get; private init; } = QemuMemorySize.FromMebibytes(512);
 
     /// <summary>The VM's name (<c>-name</c>), shown in process lists and <c>query-name</c>; <see langword="null"/> for none.</summary>
-    public string? Name { get; init; }
+    public string? Name { get; private init; }
 
     /// <summary>The disks, in the order they are attached.</summary>
-    public ImmutableArray<QemuDisk> Disks { get; init; } = [];
+    public ImmutableArray<QemuDisk> Disks { get; private init; } = [];
 
     /// <summary>Direct kernel boot, or <see langword="null"/> to boot through the firmware.</summary>
-    public QemuKernelBoot? KernelBoot { get; init; }
+    public QemuKernelBoot? KernelBoot { get; private init; }
 
     /// <summary>User-mode networking, or <see langword="null"/> for no network card.</summary>
-    public QemuUserNetwork? Network { get; init; }
+    public QemuUserNetwork? Network { get; private init; }
 
     /// <summary>The first serial port's destination; none unless set.</summary>
-    public QemuSerialConsole Serial { get; init; } = QemuSerialConsole.None;
+    public QemuSerialConsole Serial { get; private init; } = QemuSerialConsole.None;
 
     /// <summary>Whether QEMU opens a display window; <see langword="false"/> (<c>-display none</c>) unless set.</summary>
-    public bool Display { get; init; }
+    public bool Display { get; private init; }
 
     /// <summary>Whether default devices (VGA, network card, serial, parallel, floppy, CD-ROM) are left out (<c>-nodefaults</c>); <see langword="true"/> unless set.</summary>
-    public bool NoDefaults { get; init; } = true;
+    public bool NoDefaults { get; private init; } = true;
 
     /// <summary>Whether QEMU's host configuration files are ignored (<c>-no-user-config</c>); <see langword="true"/> unless set.</summary>
-    public bool NoUserConfig { get; init; } = true;
+    public bool NoUserConfig { get; private init; } = true;
 
     /// <summary>Whether the guest CPUs start paused (<c>-S</c>), to be resumed with QMP <c>cont</c>; <see langword="false"/> unless set.</summary>
-    public bool StartPaused { get; init; }
+    public bool StartPaused { get; private init; }
+
+    /// <summary>
+    /// Whether the guest gets the guest agent's channel: a <c>virtserialport</c> named <c>org.qemu.guest_agent.0</c>
+    /// on its own <c>virtio-serial-pci</c>, served by QEMU on a Unix socket for <see cref="GuestAgent.GuestAgentClient"/>.
+    /// </summary>
+    public bool GuestAgent { get; private init; }
+
+    /// <summary>
+    /// The guest agent channel's socket, or <see langword="null"/> for one in the launcher's private folder
+    /// (<see cref="QemuMachine.GuestAgentSocketPath"/>).
+    /// </summary>
+    public string? GuestAgentSocketPath { get; private init; }
 
     /// <summary>Arguments appended verbatim after the rendered ones, for options this type does not model.</summary>
-    public ImmutableArray<string> ExtraArguments { get; init; } = [];
+    public ImmutableArray<string> ExtraArguments { get; private init; } = [];
 
     /// <summary>A copy that runs the QEMU binary at <paramref name="path"/>.</summary>
     public QemuMachineDefinition WithBinaryPath(string? path) => this with { BinaryPath = path };
@@ -122,6 +134,9 @@ public sealed record QemuMachineDefinition
 
     /// <summary>A copy whose CPUs start paused or not.</summary>
     public QemuMachineDefinition WithStartPaused(bool startPaused = true) => this with { StartPaused = startPaused };
+
+    /// <summary>A copy with the guest agent channel (on <paramref name="socketPath"/>, or a private one when <see langword="null"/>), or without it.</summary>
+    public QemuMachineDefinition WithGuestAgent(bool enabled = true, string? socketPath = null) => this with { GuestAgent = enabled, GuestAgentSocketPath = enabled ? socketPath : null };
 
     /// <summary>A copy with <paramref name="arguments"/> appended to the extra arguments.</summary>
     public QemuMachineDefinition WithExtraArguments(params ReadOnlySpan<string> arguments) => this with { ExtraArguments = ExtraArguments.AddRange(arguments) };

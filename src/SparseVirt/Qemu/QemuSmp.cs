@@ -22,14 +22,23 @@ public sealed record QemuSmp
     }
 
     /// <summary>The number of virtual CPUs.</summary>
-    public int Cpus { get; init; }
+    public int Cpus { get; private init; }
 
     /// <summary>CPU sockets, or <see langword="null"/> to let QEMU choose the topology.</summary>
-    public int? Sockets { get; init; }
+    public int? Sockets { get; private init; }
 
     /// <summary>Cores per socket, or <see langword="null"/> to let QEMU choose the topology.</summary>
-    public int? Cores { get; init; }
+    public int? Cores { get; private init; }
 
     /// <summary>Threads per core, or <see langword="null"/> to let QEMU choose the topology.</summary>
-    public int? Threads { get; init; }
+    public int? Threads { get; private init; }
+
+    /// <summary>A copy with <paramref name="sockets"/> CPU sockets (sockets, cores and threads are given all together or not at all).</summary>
+    public QemuSmp WithSockets(int? sockets) => this with { Sockets = sockets };
+
+    /// <summary>A copy with <paramref name="cores"/> cores per socket.</summary>
+    public QemuSmp WithCores(int? cores) => this with { Cores = cores };
+
+    /// <summary>A copy with <paramref name="threads"/> threads per core.</summary>
+    public QemuSmp WithThreads(int? threads) => this with { Threads = threads };
 }

@@ -6,10 +6,10 @@ namespace SparseVirt.Qemu;
 public sealed record QemuUserNetwork
 {
     /// <summary>The host ports forwarded into the guest.</summary>
-    public ImmutableArray<QemuPortForward> PortForwards { get; init; } = [];
+    public ImmutableArray<QemuPortForward> PortForwards { get; private init; } = [];
 
     /// <summary>The guest's network card model (<c>virtio-net-pci</c> unless set).</summary>
-    public string DeviceModel { get; init; } = "virtio-net-pci";
+    public string DeviceModel { get; private init; } = "virtio-net-pci";
 
     /// <summary>A copy with <paramref name="forward"/> added.</summary>
     public QemuUserNetwork WithPortForward(QemuPortForward forward) => this with { PortForwards = PortForwards.Add(forward) };

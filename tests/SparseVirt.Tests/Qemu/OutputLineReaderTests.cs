@@ -1,3 +1,4 @@
+using System.Text;
 using SparseVirt.Qemu.Launch;
 
 namespace SparseVirt.Tests.Qemu;
@@ -10,7 +11,7 @@ public sealed class OutputLineReaderTests
     public async Task Lines_come_out_without_their_line_ends_and_a_last_unfinished_line_is_kept()
     {
         var lines = new List<string>();
-        await OutputLineReader.DrainAsync(new StringReader("first\r\nsecond\n\nlast without end"), lines.Add);
+        await OutputLineReader.DrainAsync(new MemoryStream(Encoding.UTF8.GetBytes("first\r\nsecond\n\nlast without end")), lines.Add);
         Assert.That(lines, Is.EqualTo(new[] { "first", "second", "", "last without end" }));
     }
 
@@ -19,7 +20,7 @@ public sealed class OutputLineReaderTests
     {
         string endless = new string('x', 100_000) + "\ntail";
         var lines = new List<string>();
-        await OutputLineReader.DrainAsync(new StringReader(endless), lines.Add, maxLineChars: 1000);
+        await OutputLineReader.DrainAsync(new MemoryStream(Encoding.UTF8.GetBytes(endless)), lines.Add, maxLineBytes: 1000);
         Assert.Multiple(() =>
         {
             Assert.That(lines.Max(l => l.Length), Is.EqualTo(1000));

@@ -1,4 +1,5 @@
 using SparseVirt.Qemu;
+using SparseVirt.Qemu.Disks;
 
 namespace SparseVirt.Tests.Qemu;
 
@@ -139,5 +140,44 @@ public sealed class QemuArgumentRenderingTests
     {
         IReadOnlyList<string> arguments = Minimal.WithSerial(QemuSerialConsole.Captured).ToArguments();
         Assert.That(arguments, Does.Not.Contain("-chardev").And.Not.Contain("-serial"));
+    }
+
+    [Test]
+    public void An_overlay_chain_renders_base_first_with_stable_read_only_backing_nodes()
+    {
+        var nbd = QemuNbdExport.OnUnixSocket("/run/nbd,1.sock", "system");
+        var middle = new QemuOverlay("/images/mid.qcow2", nbd);
+        var top = new QemuOverlay("/images/top.qcow2", middle);
+        IReadOnlyList<string> arguments = Minimal.WithDisk(new QemuDisk(top).WithBootIndex(0)).ToArguments();
+        Assert.That(ValuesOf(arguments, "-blockdev"), Is.EqualTo(new[]
+        {
+            "driver=nbd,node-name=disk0-b2-file,server.type=unix,server.path=/run/nbd,,1.sock,export=system,read-only=on",
+            "driver=raw,node-name=disk0-b2,file=disk0-b2-file,read-only=on",
+            "driver=file,node-name=disk0-b1-file,filename=/images/mid.qcow2,read-only=on",
+            "driver=qcow2,node-name=disk0-b1,file=disk0-b1-file,backing=disk0-b2,read-only=on",
+            "driver=file,node-name=disk0-file,filename=/images/top.qcow2",
+            "driver=qcow2,node-name=disk0,file=disk0-file,backing=disk0-b1",
+        }));
+        Assert.That(ValuesOf(arguments, "-device"), Is.EqualTo(new[] { "virtio-blk-pci,drive=disk0,id=disk0-device,bootindex=0" }));
+        Assert.That(top.Chain().Select(s => s.Describe()), Is.EqualTo(new[] { "/images/top.qcow2", "/images/mid.qcow2", "nbd+unix:///system?socket=/run/nbd,1.sock" }));
+    }
+
+    [Test]
+    public void An_nbd_export_over_tcp_renders_an_inet_server()
+    {
+        IReadOnlyList<string> arguments = Minimal.WithDisk(new QemuDisk(QemuNbdExport.OnTcp("127.0.0.1", 10809, "disk"))).ToArguments();
+        Assert.That(ValuesOf(arguments, "-blockdev")[0], Is.EqualTo("driver=nbd,node-name=disk0-file,server.type=inet,server.host=127.0.0.1,server.port=10809,export=disk"));
+    }
+
+    [Test]
+    public void The_guest_agent_channel_is_a_virtserialport_named_org_qemu_guest_agent_0()
+    {
+        IReadOnlyList<string> arguments = Minimal.WithGuestAgent(socketPath: "/run/qga.sock").ToArguments();
+        Assert.That(ValuesOf(arguments, "-chardev"), Is.EqualTo(new[] { "socket,id=guestagent,path=/run/qga.sock,server=on,wait=off" }));
+        Assert.That(ValuesOf(arguments, "-device"), Is.EqualTo(new[]
+        {
+            "virtio-serial-pci,id=guestagent-serial",
+            "virtserialport,bus=guestagent-serial.0,chardev=guestagent,name=org.qemu.guest_agent.0",
+        }));
     }
 }

@@ -18,7 +18,7 @@ public sealed class QemuDefinitionValidationTests
             .WithMemory(new QemuMemorySize(1000))
             .WithDisk(new QemuDisk("", QemuDiskFormat.Raw).WithBootIndex(0))
             .WithDisk(new QemuDisk("b.raw", QemuDiskFormat.Raw).WithInterface(QemuDiskInterface.Ide).WithReadOnly().WithBootIndex(0))
-            .WithNetwork(new QemuUserNetwork().WithPortForward(new QemuPortForward(0, 22)));
+            .WithNetwork(new QemuUserNetwork().WithPortForward(new QemuPortForward(-1, 22)));
         var error = Assert.Throws<QemuDefinitionException>(() => definition.ToArguments());
         Assert.That(error!.Problems, Has.Count.EqualTo(7));
         Assert.That(error.Problems, Has.One.StartsWith("-cpu (CpuModel): 'host'").And.Contains("tcg"));
@@ -27,7 +27,7 @@ public sealed class QemuDefinitionValidationTests
         Assert.That(error.Problems, Has.One.StartsWith("Disks[0].Path"));
         Assert.That(error.Problems, Has.One.StartsWith("Disks[1].ReadOnly"));
         Assert.That(error.Problems, Has.One.StartsWith("Disks[1].BootIndex").And.Contains("Disks[0]"));
-        Assert.That(error.Problems, Has.One.StartsWith("hostfwd (Network.PortForwards[0])").And.Contains("host port 0"));
+        Assert.That(error.Problems, Has.One.StartsWith("hostfwd (Network.PortForwards[0])").And.Contains("host port -1"));
         Assert.That(error.Message, Does.Contain("7 problems"));
     }
 
@@ -50,19 +50,17 @@ public sealed class QemuDefinitionValidationTests
     [Test]
     public void A_partial_smp_topology_is_rejected()
     {
-        QemuMachineDefinition definition = new QemuMachineDefinition(QemuArchitecture.X86_64).WithSmp(new QemuSmp(4) { Sockets = 2 });
+        QemuMachineDefinition definition = new QemuMachineDefinition(QemuArchitecture.X86_64).WithSmp(new QemuSmp(4).WithSockets(2));
         Assert.That(definition.GetProblems(), Has.One.Contains("sockets, cores and threads all together"));
     }
 
     [Test]
     public void Uninitialized_lists_and_a_null_serial_are_reported_not_crashed_on()
     {
-        QemuMachineDefinition definition = new QemuMachineDefinition(QemuArchitecture.X86_64) with
-        {
-            Disks = default,
-            ExtraArguments = default,
-            Serial = null!,
-        };
+        // The public surface cannot produce default lists any more (the setters are private); reflection still can.
+        QemuMachineDefinition definition = new QemuMachineDefinition(QemuArchitecture.X86_64).WithSerial(null!);
+        typeof(QemuMachineDefinition).GetProperty(nameof(QemuMachineDefinition.Disks))!.SetValue(definition, default(ImmutableArray<QemuDisk>));
+        typeof(QemuMachineDefinition).GetProperty(nameof(QemuMachineDefinition.ExtraArguments))!.SetValue(definition, default(ImmutableArray<string>));
         IReadOnlyList<string> problems = definition.GetProblems();
         Assert.That(problems, Has.One.StartsWith("Disks:").And.Contains("uninitialized"));
         Assert.That(problems, Has.One.StartsWith("ExtraArguments:"));

@@ -129,7 +129,7 @@ public sealed class QemuMachineTests
     {
         QemuMachineDefinition definition = QemuTestMachines.Bare().WithAccelerators(QemuAccelerator.Kvm, QemuAccelerator.Tcg);
         var logger = new RecordingLogger();
-        await using QemuMachine machine = await QemuMachine.StartAsync(definition, QemuTestMachines.Options with { Logger = logger });
+        await using QemuMachine machine = await QemuMachine.StartAsync(definition, QemuTestMachines.Options.WithLogger(logger));
         bool kvm = QemuTestMachines.KvmUsable();
         Assert.That(machine.Arguments, Is.SupersetOf(new[] { "-accel", "kvm", "tcg" }));
         Assert.That(machine.KvmStatus.Enabled, Is.EqualTo(kvm));
@@ -223,21 +223,18 @@ public sealed class QemuMachineTests
     {
         using var cancellation = new CancellationTokenSource();
         int processId = 0;
-        var options = QemuTestMachines.Options with
+        var progress = new SynchronousProgress<QemuStartupProgress>(report =>
         {
-            Progress = new SynchronousProgress<QemuStartupProgress>(progress =>
+            if (report.Stage == QemuStartupStage.ProcessStarted)
             {
-                if (progress.Stage == QemuStartupStage.ProcessStarted)
-                {
-                    processId = progress.ProcessId;
-                    cancellation.Cancel();
-                }
-            }),
-        };
+                processId = report.ProcessId;
+                cancellation.Cancel();
+            }
+        });
         // Built outside the assertion: a missing QEMU must skip the test, not count as the expected exception.
         QemuMachineDefinition definition = QemuTestMachines.Bare();
         Assert.That(
-            async () => await QemuMachine.StartAsync(definition, options, cancellation.Token),
+            async () => await QemuMachine.StartAsync(definition, QemuTestMachines.Options, progress, cancellation.Token),
             Throws.InstanceOf<OperationCanceledException>());
         Assert.That(processId, Is.Positive);
         Assert.That(QemuTestMachines.ProcessIsGone(processId), Is.True);
@@ -260,7 +257,7 @@ public sealed class QemuMachineTests
         using var folder = new TempDirectory();
         string disk = folder.Combine("chatty.raw");
         BootSectorGuest.WriteDisk(disk, "again and again", BootSectorGuestEnding.RepeatForever);
-        var options = QemuTestMachines.Options with { SerialRetainedChars = 4096 };
+        var options = QemuTestMachines.Options.WithSerialRetainedChars(4096);
         await using QemuMachine machine = await QemuMachine.StartAsync(QemuTestMachines.Booting(disk, "pc"), options);
 
         int count = 0;

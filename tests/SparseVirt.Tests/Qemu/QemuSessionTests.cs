@@ -25,7 +25,7 @@ public sealed class QemuSessionTests
     public async Task WithoutOwnSessionQemuStaysInTheCallersSession()
     {
         QemuTestMachines.RequireQemu();
-        await using QemuMachine machine = await QemuMachine.StartAsync(QemuTestMachines.Bare(), QemuTestMachines.Options with { OwnSession = false });
+        await using QemuMachine machine = await QemuMachine.StartAsync(QemuTestMachines.Bare(), QemuTestMachines.Options.WithOwnSession(false));
 
         Assert.That(SessionOf(machine.ProcessId), Is.EqualTo(SessionOf(Environment.ProcessId)));
     }

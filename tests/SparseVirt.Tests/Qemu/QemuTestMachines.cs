@@ -26,11 +26,9 @@ internal static class QemuTestMachines
             .WithDisk(new QemuDisk(diskPath, QemuDiskFormat.Raw).WithInterface(diskInterface).WithBootIndex(0))
             .WithSerial(QemuSerialConsole.Captured);
 
-    public static QemuLaunchOptions Options { get; } = new()
-    {
-        StartupTimeout = TimeSpan.FromSeconds(30),
-        QuitTimeout = TimeSpan.FromSeconds(10),
-    };
+    public static QemuLaunchOptions Options { get; } = QemuLaunchOptions.Default
+        .WithStartupTimeout(TimeSpan.FromSeconds(30))
+        .WithQuitTimeout(TimeSpan.FromSeconds(10));
 
     /// <summary>Whether this host can run KVM guests (so a kvm-then-tcg machine should report KVM).</summary>
     public static bool KvmUsable()

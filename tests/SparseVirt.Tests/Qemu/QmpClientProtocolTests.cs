@@ -9,7 +9,7 @@ namespace SparseVirt.Tests.Qemu;
 [CancelAfter(30_000)]
 public sealed class QmpClientProtocolTests
 {
-    private static readonly QmpClientOptions FastOptions = new() { NegotiationTimeout = TimeSpan.FromSeconds(10), CommandTimeout = TimeSpan.FromSeconds(10) };
+    private static readonly QmpClientOptions FastOptions = QmpClientOptions.Default.WithNegotiationTimeout(TimeSpan.FromSeconds(10)).WithCommandTimeout(TimeSpan.FromSeconds(10));
 
     private static async Task<(QmpClient Client, FakeQmpServer Server)> ConnectAsync(QmpClientOptions? options = null)
     {
@@ -60,7 +60,7 @@ public sealed class QmpClientProtocolTests
     public async Task A_missing_greeting_times_out()
     {
         var server = new FakeQmpServer();
-        var options = FastOptions with { NegotiationTimeout = TimeSpan.FromMilliseconds(200) };
+        var options = FastOptions.WithNegotiationTimeout(TimeSpan.FromMilliseconds(200));
         var error = await Assert.ThrowsAsync<TimeoutException>(() => QmpClient.ConnectAsync(server.ClientPipe, options));
         Assert.That(error!.Message, Does.Contain("greeting"));
         await server.CloseAsync();
@@ -132,7 +132,7 @@ public sealed class QmpClientProtocolTests
     [Test]
     public async Task An_over_long_message_fails_the_connection_with_a_clear_error()
     {
-        (QmpClient client, FakeQmpServer server) = await ConnectAsync(FastOptions with { MaxMessageBytes = 1024 });
+        (QmpClient client, FakeQmpServer server) = await ConnectAsync(FastOptions.WithMaxMessageBytes(1024));
         await using QmpClient _ = client;
         Task<JsonElement> command = client.ExecuteAsync("query-something");
         await server.ReadRequestAsync();
@@ -164,7 +164,7 @@ public sealed class QmpClientProtocolTests
     [Test]
     public async Task A_command_without_reply_times_out_and_its_late_reply_is_dropped()
     {
-        (QmpClient client, FakeQmpServer server) = await ConnectAsync(FastOptions with { CommandTimeout = TimeSpan.FromMilliseconds(200) });
+        (QmpClient client, FakeQmpServer server) = await ConnectAsync(FastOptions.WithCommandTimeout(TimeSpan.FromMilliseconds(200)));
         await using QmpClient _ = client;
         Task<JsonElement> slow = client.ExecuteAsync("slow");
         JsonElement slowRequest = await server.ReadRequestAsync();
@@ -208,5 +208,34 @@ public sealed class QmpClientProtocolTests
         await server.SendAsync($$"""{"return": {"status": "running", "running": true}, "id": {{request.GetProperty("id").GetRawText()}}}""");
         Assert.That((await status).Running, Is.True);
         Assert.That(client.CloseReason, Is.Null);
+    }
+
+    [Test]
+    public async Task An_event_before_the_greeting_and_one_between_qmp_capabilities_and_its_reply_are_not_lost()
+    {
+        var server = new FakeQmpServer();
+        Task<QmpClient> connecting = QmpClient.ConnectAsync(server.ClientPipe, FastOptions);
+        await server.SendAsync("""{"event": "EARLY", "data": {"n": 1}, "timestamp": {"seconds": 1700000000, "microseconds": 0}}""");
+        await server.SendAsync(FakeQmpServer.Greeting);
+        JsonElement negotiation = await server.ReadRequestAsync();
+        await server.SendAsync("""{"event": "DURING", "data": {"n": 2}, "timestamp": {"seconds": 1700000001, "microseconds": 0}}""");
+        await server.SendAsync($$"""{"return": {}, "id": {{negotiation.GetProperty("id").GetRawText()}}}""");
+        await using QmpClient client = await connecting;
+
+        QmpEvent early = await client.WaitForEventAsync("EARLY", null, TimeSpan.FromSeconds(5), QmpEventMark.ConnectionStart);
+        QmpEvent during = await client.WaitForEventAsync("DURING", null, TimeSpan.FromSeconds(5), QmpEventMark.ConnectionStart);
+        Assert.That(early.Data.GetProperty("n").GetInt32(), Is.EqualTo(1));
+        Assert.That(during.Data.GetProperty("n").GetInt32(), Is.EqualTo(2));
+        Assert.That(client.Greeting.Version.Package, Is.EqualTo("fake"));
+
+        QmpEventMark mark = client.MarkEvents();
+        await server.SendAsync("""{"event": "LATER", "timestamp": {"seconds": 1700000002, "microseconds": 0}}""");
+        // The event is in before the wait starts; the mark still finds it.
+        await Task.Delay(100);
+        Assert.That((await client.WaitForEventAsync("LATER", null, TimeSpan.FromSeconds(5), mark)).Name, Is.EqualTo("LATER"));
+        Assert.That(
+            async () => await client.WaitForEventAsync("EARLY", null, TimeSpan.FromMilliseconds(200), mark),
+            Throws.InstanceOf<TimeoutException>(),
+            "a wait from a mark ignores what came before it");
     }
 }

@@ -12,7 +12,7 @@ namespace SparseVirt.Tests.Qemu;
 [CancelAfter(30_000)]
 public sealed class QmpFuzzFindingTests
 {
-    private static readonly QmpClientOptions Options = new() { NegotiationTimeout = TimeSpan.FromSeconds(10), CommandTimeout = TimeSpan.FromSeconds(10) };
+    private static readonly QmpClientOptions Options = QmpClientOptions.Default.WithNegotiationTimeout(TimeSpan.FromSeconds(10)).WithCommandTimeout(TimeSpan.FromSeconds(10));
 
     private static byte[][] Turns(string finding)
     {

@@ -13,12 +13,10 @@ namespace SparseVirt.Tests.Qemu;
 [CancelAfter(30_000)]
 public sealed class QmpHostilePeerTests
 {
-    private static readonly QmpClientOptions Options = new()
-    {
-        NegotiationTimeout = TimeSpan.FromMinutes(5),
-        CommandTimeout = TimeSpan.FromMinutes(5),
-        MaxMessageBytes = 4096,
-    };
+    private static readonly QmpClientOptions Options = QmpClientOptions.Default
+        .WithNegotiationTimeout(TimeSpan.FromMinutes(5))
+        .WithCommandTimeout(TimeSpan.FromMinutes(5))
+        .WithMaxMessageBytes(4096);
 
     private static async Task<(QmpClient Client, FakeQmpServer Server)> ConnectAsync()
     {

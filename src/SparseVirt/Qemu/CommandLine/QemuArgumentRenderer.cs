@@ -11,7 +11,8 @@ internal static class QemuArgumentRenderer
 {
     public const string MonitorChardevId = "qmp";
     public const string SerialChardevId = "serial0";
-    private const string ScsiControllerId = "scsi0";
+    private const string GuestAgentChardevId = "guestagent";
+    private const string GuestAgentSerialId = "guestagent-serial";
     private const string NetworkId = "net0";
 
     public static string AcceleratorName(QemuAccelerator accelerator) => accelerator switch
@@ -67,7 +68,14 @@ internal static class QemuArgumentRenderer
             arguments.AddRange("-mon", $"chardev={MonitorChardevId},mode=control");
         }
         RenderSerial(definition, launchSockets, arguments);
-        RenderDisks(definition, arguments);
+        if (definition.GuestAgent && (launchSockets?.GuestAgentPath ?? definition.GuestAgentSocketPath) is { } agentSocket)
+        {
+            // QEMU listens and does not wait: the agent in the guest starts long after QEMU, and a client connects when it wants.
+            arguments.AddRange("-chardev", $"socket,id={GuestAgentChardevId},path={QemuOptionValue.Escape(agentSocket)},server=on,wait=off");
+            arguments.AddRange("-device", "virtio-serial-pci,id=" + GuestAgentSerialId);
+            arguments.AddRange("-device", $"virtserialport,bus={GuestAgentSerialId}.0,chardev={GuestAgentChardevId},name=org.qemu.guest_agent.0");
+        }
+        QemuDiskRenderer.Render(definition, arguments);
         if (definition.KernelBoot is { } boot)
         {
             arguments.AddRange("-kernel", boot.KernelPath);
@@ -127,116 +135,7 @@ internal static class QemuArgumentRenderer
         }
     }
 
-    private static void RenderDisks(QemuMachineDefinition definition, List<string> arguments)
-    {
-        if (definition.Disks.Any(disk => disk.Interface == QemuDiskInterface.Scsi))
-        {
-            arguments.AddRange("-device", "virtio-scsi-pci,id=" + ScsiControllerId);
-        }
-        for (int i = 0; i < definition.Disks.Length; i++)
-        {
-            QemuDisk disk = definition.Disks[i];
-            string node = "disk" + i.ToString(CultureInfo.InvariantCulture);
-            string format = disk.Format == QemuDiskFormat.Qcow2 ? "qcow2" : "raw";
-            string path = QemuOptionValue.Escape(disk.Path);
-            if (disk.Nbd is not null || disk.Qcow2Overlay is not null)
-            {
-                RenderLayeredDisk(disk, node, format, path, arguments);
-            }
-            else if (disk.Snapshot)
-            {
-                // -blockdev has no temporary overlay; -drive snapshot=on makes QEMU create and delete one itself.
-                string cache = disk.Cache is { } mode ? ",cache=" + CacheModeName(mode) : "";
-                arguments.AddRange("-drive", $"if=none,id={node},driver={format},file.driver=file,file.filename={path},snapshot=on{cache}");
-            }
-            else
-            {
-                string readOnly = disk.ReadOnly ? ",read-only=on" : "";
-                string cache = disk.Cache is { } mode ? NodeCacheOptions(mode) : "";
-                arguments.AddRange("-blockdev", $"driver=file,node-name={node}-file,filename={path}{readOnly}{cache}");
-                arguments.AddRange("-blockdev", $"driver={format},node-name={node},file={node}-file{readOnly}{cache}");
-            }
-            arguments.AddRange("-device", RenderDiskDevice(disk, node));
-        }
-    }
-
-    /// <summary>
-    /// An NBD disk (a <c>driver=nbd</c> protocol node) and/or a disk with a qcow2 overlay: the base is then opened
-    /// read-only and named as the overlay's backing node, so QEMU never writes it.
-    /// </summary>
-    private static void RenderLayeredDisk(QemuDisk disk, string node, string format, string path, List<string> arguments)
-    {
-        string cache = disk.Cache is { } mode ? NodeCacheOptions(mode) : "";
-        string baseNode = disk.Qcow2Overlay is null ? node : node + "-base";
-        string readOnly = disk.ReadOnly || disk.Qcow2Overlay is not null ? ",read-only=on" : "";
-        if (disk.Nbd is { } nbd)
-        {
-            string server = nbd.SocketPath is { } socket
-                ? $"server.type=unix,server.path={QemuOptionValue.Escape(socket)}"
-                : $"server.type=inet,server.host={QemuOptionValue.Escape(nbd.Host!)},server.port={nbd.Port.ToString(CultureInfo.InvariantCulture)}";
-            arguments.AddRange("-blockdev", $"driver=nbd,node-name={baseNode},{server},export={QemuOptionValue.Escape(nbd.ExportName)}{readOnly}{cache}");
-        }
-        else
-        {
-            arguments.AddRange("-blockdev", $"driver=file,node-name={baseNode}-file,filename={path},read-only=on{cache}");
-            arguments.AddRange("-blockdev", $"driver={format},node-name={baseNode},file={baseNode}-file,read-only=on{cache}");
-        }
-        if (disk.Qcow2Overlay is { } overlay)
-        {
-            string overlayReadOnly = disk.ReadOnly ? ",read-only=on" : "";
-            arguments.AddRange("-blockdev", $"driver=file,node-name={node}-overlay,filename={QemuOptionValue.Escape(overlay)}{overlayReadOnly}{cache}");
-            arguments.AddRange("-blockdev", $"driver=qcow2,node-name={node},file={node}-overlay,backing={baseNode}{overlayReadOnly}{cache}");
-        }
-    }
-
-    private static string RenderDiskDevice(QemuDisk disk, string node)
-    {
-        var device = new StringBuilder(disk.Interface switch
-        {
-            QemuDiskInterface.Ide => "ide-hd",
-            QemuDiskInterface.Scsi => "scsi-hd",
-            QemuDiskInterface.Nvme => "nvme",
-            _ => "virtio-blk-pci",
-        });
-        device.Append(CultureInfo.InvariantCulture, $",drive={node},id={node}-device");
-        if (disk.Interface == QemuDiskInterface.Scsi)
-        {
-            device.Append(",bus=" + ScsiControllerId + ".0");
-        }
-        if (disk.Interface == QemuDiskInterface.Nvme)
-        {
-            device.Append(",serial=" + node);
-        }
-        if (disk.BootIndex is { } bootIndex)
-        {
-            device.Append(CultureInfo.InvariantCulture, $",bootindex={bootIndex}");
-        }
-        if (disk.Cache is { } mode && !disk.Snapshot)
-        {
-            bool writeCache = mode is QemuDiskCacheMode.Writeback or QemuDiskCacheMode.None or QemuDiskCacheMode.Unsafe;
-            device.Append(writeCache ? ",write-cache=on" : ",write-cache=off");
-        }
-        return device.ToString();
-    }
-
-    /// <summary>The -blockdev spelling of a -drive cache mode: O_DIRECT and flush handling live on the nodes, the write cache on the device.</summary>
-    private static string NodeCacheOptions(QemuDiskCacheMode mode)
-    {
-        bool direct = mode is QemuDiskCacheMode.None or QemuDiskCacheMode.DirectSync;
-        bool noFlush = mode is QemuDiskCacheMode.Unsafe;
-        return $",cache.direct={(direct ? "on" : "off")},cache.no-flush={(noFlush ? "on" : "off")}";
-    }
-
-    private static string CacheModeName(QemuDiskCacheMode mode) => mode switch
-    {
-        QemuDiskCacheMode.None => "none",
-        QemuDiskCacheMode.Writethrough => "writethrough",
-        QemuDiskCacheMode.DirectSync => "directsync",
-        QemuDiskCacheMode.Unsafe => "unsafe",
-        _ => "writeback",
-    };
-
-    private static void AddRange(this List<string> arguments, params ReadOnlySpan<string> values)
+    internal static void AddRange(this List<string> arguments, params ReadOnlySpan<string> values)
     {
         foreach (string value in values)
         {

@@ -37,4 +37,19 @@ internal static class QemuBinaryLocator
             $"'{name}' (needed for architecture {architecture}) is not on PATH ({folders.Length} folders searched); install QEMU's system emulator or set BinaryPath.",
             name);
     }
+
+    /// <summary>A helper tool (<c>qemu-img</c>...): <paramref name="binaryPath"/> when given, else <paramref name="name"/> on <c>PATH</c>.</summary>
+    public static string ResolveTool(string? binaryPath, string name, string debianPackage)
+    {
+        if (binaryPath is not null)
+        {
+            return File.Exists(binaryPath)
+                ? Path.GetFullPath(binaryPath)
+                : throw new QemuBinaryNotFoundException($"'{binaryPath}' (the {name} binary given) does not exist.", binaryPath);
+        }
+        string[] folders = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
+        return Array.Find(folders, folder => File.Exists(Path.Combine(folder, name))) is { } found
+            ? Path.Combine(found, name)
+            : throw new QemuBinaryNotFoundException($"'{name}' is not on PATH ({folders.Length} folders searched); install {debianPackage} or give its path.", name);
+    }
 }

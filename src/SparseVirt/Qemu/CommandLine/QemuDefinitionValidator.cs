@@ -20,7 +20,7 @@ internal static class QemuDefinitionValidator
         {
             problems.Add("-name (Name): the name is empty; use null for no name.");
         }
-        CheckDisks(definition, problems);
+        QemuDiskValidator.CheckDisks(definition, problems);
         CheckKernelBoot(definition.KernelBoot, problems);
         CheckNetwork(definition.Network, problems);
         CheckSerial(definition.Serial, problems);
@@ -122,84 +122,6 @@ internal static class QemuDefinitionValidator
         }
     }
 
-    private static void CheckDisks(QemuMachineDefinition definition, List<string> problems)
-    {
-        if (!CheckSet(definition.Disks, "Disks", problems))
-        {
-            return;
-        }
-        if (definition.MachineType == "none" && !definition.Disks.IsEmpty)
-        {
-            problems.Add("Disks: machine type 'none' has no buses to attach disks to.");
-        }
-        var bootIndexes = new Dictionary<int, int>();
-        for (int i = 0; i < definition.Disks.Length; i++)
-        {
-            QemuDisk disk = definition.Disks[i];
-            string where = $"Disks[{i}]";
-            if (disk is null)
-            {
-                problems.Add($"{where}: the disk is null.");
-                continue;
-            }
-            if (string.IsNullOrEmpty(disk.Path))
-            {
-                problems.Add($"{where}.Path: the image path is empty.");
-            }
-            if (!Enum.IsDefined(disk.Format))
-            {
-                problems.Add($"{where}.Format: {(int)disk.Format} is not a known image format.");
-            }
-            if (!Enum.IsDefined(disk.Interface))
-            {
-                problems.Add($"{where}.Interface: {(int)disk.Interface} is not a known disk interface.");
-            }
-            if (disk.Cache is { } cache && !Enum.IsDefined(cache))
-            {
-                problems.Add($"{where}.Cache: {(int)cache} is not a known cache mode.");
-            }
-            if (disk.ReadOnly && disk.Interface == QemuDiskInterface.Ide)
-            {
-                problems.Add($"{where}.ReadOnly: QEMU's ide-hd cannot attach a read-only disk; use another interface or Snapshot.");
-            }
-            if (disk.Snapshot && (disk.Nbd is not null || disk.Qcow2Overlay is not null))
-            {
-                problems.Add($"{where}.Snapshot: not available on an NBD disk or one with a qcow2 overlay; the overlay (or a writable export) takes the writes.");
-            }
-            if (disk.Nbd is not null && disk.Format != QemuDiskFormat.Raw)
-            {
-                problems.Add($"{where}.Format: an NBD export is read as raw.");
-            }
-            if (disk.Qcow2Overlay is { Length: 0 })
-            {
-                problems.Add($"{where}.Qcow2Overlay: the overlay path is empty.");
-            }
-            if (disk.ReadOnly && disk.Snapshot)
-            {
-                problems.Add($"{where}: ReadOnly and Snapshot both set; Snapshot already leaves the file unchanged while letting the guest write.");
-            }
-            if (disk.Interface == QemuDiskInterface.Ide && definition.Architecture != QemuArchitecture.X86_64)
-            {
-                problems.Add($"{where}.Interface: IDE exists only on x86 machine types (pc, q35).");
-            }
-            if (disk.BootIndex is { } bootIndex)
-            {
-                if (bootIndex < 0)
-                {
-                    problems.Add($"{where}.BootIndex: {bootIndex} is negative.");
-                }
-                else if (bootIndexes.TryGetValue(bootIndex, out int first))
-                {
-                    problems.Add($"{where}.BootIndex: {bootIndex} is already used by Disks[{first}].");
-                }
-                else
-                {
-                    bootIndexes.Add(bootIndex, i);
-                }
-            }
-        }
-    }
-
     private static void CheckKernelBoot(QemuKernelBoot? boot, List<string> problems)
     {
         if (boot is null)
@@ -234,9 +156,9 @@ internal static class QemuDefinitionValidator
         {
             QemuPortForward forward = network.PortForwards[i];
             string where = $"hostfwd (Network.PortForwards[{i}])";
-            if (forward.HostPort is < 1 or > 65535)
+            if (forward.HostPort is < 0 or > 65535)
             {
-                problems.Add($"{where}: host port {forward.HostPort} is outside 1-65535.");
+                problems.Add($"{where}: host port {forward.HostPort} is outside 0-65535 (0 picks any free port).");
             }
             if (forward.GuestPort is < 1 or > 65535)
             {
@@ -266,7 +188,7 @@ internal static class QemuDefinitionValidator
     }
 
     /// <summary>An <see cref="ImmutableArray{T}"/> left at its default value cannot be enumerated; report it instead of crashing.</summary>
-    private static bool CheckSet<T>(ImmutableArray<T> values, string property, List<string> problems)
+    internal static bool CheckSet<T>(ImmutableArray<T> values, string property, List<string> problems)
     {
         if (values.IsDefault)
         {

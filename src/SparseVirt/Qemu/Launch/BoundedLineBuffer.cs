@@ -1,20 +1,18 @@
+using SparseVirt.Qemu.Waiting;
+
 namespace SparseVirt.Qemu.Launch;
 
 /// <summary>The last N lines of a stream (QEMU's stdout or stderr), so its last words survive without unbounded memory.</summary>
 internal sealed class BoundedLineBuffer(int capacity)
 {
-    private readonly Queue<string> _lines = new();
+    private readonly RecentItems<string> _lines = new(capacity);
     private readonly Lock _lock = new();
 
     public void Add(string line)
     {
         lock (_lock)
         {
-            _lines.Enqueue(line);
-            while (_lines.Count > capacity)
-            {
-                _lines.Dequeue();
-            }
+            _lines.Add(line);
         }
     }
 
@@ -22,7 +20,7 @@ internal sealed class BoundedLineBuffer(int capacity)
     {
         lock (_lock)
         {
-            return string.Join(Environment.NewLine, _lines);
+            return string.Join(Environment.NewLine, _lines.ToList());
         }
     }
 }

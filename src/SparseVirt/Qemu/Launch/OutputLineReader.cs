@@ -1,4 +1,7 @@
+using System.Buffers;
+using System.IO.Pipelines;
 using System.Text;
+using SparseVirt.Qemu.Framing;
 
 namespace SparseVirt.Qemu.Launch;
 
@@ -9,32 +12,15 @@ namespace SparseVirt.Qemu.Launch;
 /// </summary>
 internal static class OutputLineReader
 {
-    public const int DefaultMaxLineChars = 16 * 1024;
+    public const int DefaultMaxLineBytes = 16 * 1024;
 
-    public static async Task DrainAsync(TextReader reader, Action<string> onLine, int maxLineChars = DefaultMaxLineChars)
+    public static async Task DrainAsync(Stream stream, Action<string> onLine, int maxLineBytes = DefaultMaxLineBytes)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxLineChars, 1);
-        char[] buffer = new char[4096];
-        var line = new StringBuilder();
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxLineBytes, 1);
+        PipeReader reader = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true));
         try
         {
-            int read;
-            while ((read = await reader.ReadAsync(buffer).ConfigureAwait(false)) > 0)
-            {
-                foreach (char c in buffer.AsSpan(0, read))
-                {
-                    if (c == '\n')
-                    {
-                        Emit(line, onLine);
-                        continue;
-                    }
-                    if (line.Length == maxLineChars)
-                    {
-                        Emit(line, onLine);
-                    }
-                    line.Append(c);
-                }
-            }
+            await LineReadLoop.RunAsync(reader, maxLineBytes, new Consumer(onLine)).ConfigureAwait(false);
         }
         catch (IOException)
         {
@@ -43,16 +29,24 @@ internal static class OutputLineReader
         catch (ObjectDisposedException)
         {
         }
-        if (line.Length > 0)
-        {
-            Emit(line, onLine);
-        }
+        await reader.CompleteAsync().ConfigureAwait(false);
     }
 
-    private static void Emit(StringBuilder line, Action<string> onLine)
+    private sealed class Consumer(Action<string> onLine) : ILineConsumer
     {
-        int length = line.Length > 0 && line[^1] == '\r' ? line.Length - 1 : line.Length;
-        onLine(line.ToString(0, length));
-        line.Clear();
+        public void OnLine(ReadOnlySequence<byte> line, bool isPiece) =>
+            onLine(Encoding.UTF8.GetString(isPiece ? line : BoundedLineFramer.TrimCarriageReturn(line)));
+
+        public void OnPartial(ReadOnlySequence<byte> rest)
+        {
+        }
+
+        public void OnEnd(ReadOnlySequence<byte> rest, bool canceled)
+        {
+            if (!rest.IsEmpty)
+            {
+                OnLine(rest, isPiece: false);
+            }
+        }
     }
 }

@@ -10,6 +10,8 @@ namespace SparseVirt.Qemu.Qmp;
 [JsonSerializable(typeof(QmpKvmInfo))]
 [JsonSerializable(typeof(QmpBlockInfo[]))]
 [JsonSerializable(typeof(HumanMonitorCommandArguments))]
+[JsonSerializable(typeof(QmpCpuInfo[]))]
+[JsonSerializable(typeof(QmpBlockJobInfo[]))]
 internal sealed partial class QmpJsonContext : JsonSerializerContext
 {
 }

@@ -155,6 +155,35 @@ public class RunCommandTests
         });
     }
 
+    [Test]
+    public async Task An_overlay_keeps_the_guests_writes_across_runs_and_the_base_is_never_written()
+    {
+        ExternalTool.Require("qemu-system-x86_64", "qemu-system-x86");
+        ExternalTool.Require("qemu-img", "qemu-utils");
+        using var folder = new TempDirectory();
+        const long From = 100L * 1024 * 1024 / 512;
+        string basePath = folder.Combine("base.raw");
+        SectorCopyGuest.WriteDisk(basePath, From, From + 2, "kept in the overlay", diskBytes: 101L * 1024 * 1024);
+        DateTime modified = File.GetLastWriteTimeUtc(basePath);
+        byte[] before = File.ReadAllBytes(basePath);
+        string overlay = folder.Combine("user.qcow2");
+
+        CliResult first = await CliHarness.RunAsync("run", basePath, "--overlay", overlay, "--memory", "32M", "--accel", "tcg", "--timeout", "60");
+        CliResult second = await CliHarness.RunAsync("run", basePath, "--overlay", overlay, "--memory", "32M", "--accel", "tcg", "--timeout", "60");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(first.ExitCode, Is.Zero, first.Error);
+            Assert.That(first.Error, Does.Contain("overlay created"));
+            Assert.That(first.Output, Does.Contain("copied").And.Not.Contain("kept in the overlay"));
+            Assert.That(second.ExitCode, Is.Zero, second.Error);
+            Assert.That(second.Error, Does.Contain("overlay reused"));
+            Assert.That(second.Output, Does.Contain("kept in the overlay"));
+            Assert.That(File.GetLastWriteTimeUtc(basePath), Is.EqualTo(modified));
+        });
+        Assert.That(File.ReadAllBytes(basePath), Is.EqualTo(before), "the base's bytes are unchanged");
+    }
+
     private static string WriteSparseGuest(TempDirectory folder, string name)
     {
         byte[] sector = BootSectorGuest.BuildBootSector(GuestLine, BootSectorGuestEnding.PowerOff);
