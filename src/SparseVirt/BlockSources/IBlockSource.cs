@@ -17,8 +17,9 @@ public interface IBlockSource
     long Length { get; }
 
     /// <summary>
-    /// The source's natural block size in bytes (a power of two, at least 512): reads and extent boundaries aligned
-    /// to it are the cheapest. A sparse image reports its own block size; a raw file 4096.
+    /// The source's natural block size in bytes (positive; a power of two for every image Android's tools make):
+    /// reads and extent boundaries aligned to it are the cheapest. A sparse image reports its own block size; a raw
+    /// file 4096.
     /// </summary>
     int BlockSize { get; }
 
