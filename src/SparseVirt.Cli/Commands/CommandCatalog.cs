@@ -15,6 +15,8 @@ internal static class CommandCatalog
         ["append"] = ["sparsevirt append userdata.img extra.raw"],
         ["verify"] = ["sparsevirt verify system.img", "sparsevirt verify system.img --json"],
         ["check"] = ["sparsevirt check", "sparsevirt check --json > kvm-report.json", "sparsevirt check && echo 'KVM is ready'"],
+        ["super"] = ["sparsevirt super info super.img", "sparsevirt super unpack super.img out/ --partition system_a", "sparsevirt super make --device-size 4294967296 --metadata-size 65536 --metadata-slots 2 --partition system_a:readonly:1073741824 --image system_a=system.img --sparse --output super.img"],
+        ["compose"] = ["sparsevirt compose disk.img vbmeta=vbmeta.img super=super.img", "sparsevirt compose disk.img system=super.img:system_a"],
         ["run"] = ["sparsevirt run docs/samples/hello.simg", "sparsevirt run system.img vendor.img --memory 2G --cpus 4 --accel kvm", "sparsevirt run disk.raw --kernel bzImage --append \"console=ttyS0\" --forward 5555:5555", "sparsevirt run disk.simg --serial console.log --timeout 60"],
     };
 
@@ -31,6 +33,8 @@ internal static class CommandCatalog
             VerifyCommand.Create(console),
             CheckCommand.Create(console),
             RunCommand.Create(console),
+            SuperCommand.Create(console),
+            ComposeCommand.Create(console),
         ];
         foreach (Command verb in verbs)
         {
