@@ -116,4 +116,26 @@ public class SuperAospInteropTests
         Assert.That(json.RootElement.GetProperty("partitions").EnumerateArray().Select(p => p.GetProperty("name").GetString()), Is.EqualTo(new[] { "system", "cache" }));
         Assert.That(json.RootElement.GetProperty("geometry").GetProperty("metadataSlotCount").GetUInt32(), Is.EqualTo(3));
     }
+
+    [Test]
+    public async Task An_ext4_partition_unpacked_from_a_sparse_super_passes_e2fsck()
+    {
+        using var folder = new TempDirectory();
+        string content = folder.Combine("content");
+        Directory.CreateDirectory(Path.Combine(content, "etc"));
+        File.WriteAllText(Path.Combine(content, "etc", "build.prop"), "ro.build.id=TEST\n");
+        File.WriteAllBytes(Path.Combine(content, "blob.bin"), [.. Enumerable.Range(0, 300_000).Select(i => (byte)(i * 31))]);
+        string ext4 = folder.Combine("system.ext4");
+        ExternalTool.RunChecked(ExternalTool.Require("mke2fs", "e2fsprogs"), "-q", "-F", "-t", "ext4", "-d", content, ext4, "16M");
+        string super = folder.Combine("super.simg");
+        LayoutFixtures.Lpmake("--device-size", "33554432", "--metadata-size", "65536", "--metadata-slots", "1",
+            "--partition", "system:readonly:16777216", "--image", "system=" + LayoutFixtures.Sparse(ext4), "--sparse", "--output", super);
+
+        CliResult result = await CliHarness.RunAsync("super", "unpack", super, folder.Combine("out"), "--partition", "system");
+
+        Assert.That(result.ExitCode, Is.Zero, result.Error);
+        ToolResult fsck = ExternalTool.Run(ExternalTool.Require("e2fsck", "e2fsprogs"), ["-fn", folder.Combine("out/system.img")]);
+        Assert.That(fsck.ExitCode, Is.Zero, fsck.Output + fsck.Error);
+        Assert.That(LayoutFixtures.FilesEqual(ext4, folder.Combine("out/system.img")), Is.True);
+    }
 }
