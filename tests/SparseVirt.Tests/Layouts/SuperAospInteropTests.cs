@@ -138,4 +138,27 @@ public class SuperAospInteropTests
         Assert.That(fsck.ExitCode, Is.Zero, fsck.Output + fsck.Error);
         Assert.That(LayoutFixtures.FilesEqual(ext4, folder.Combine("out/system.img")), Is.True);
     }
+
+    [Test]
+    public async Task Unpack_sparse_writes_sparse_images_that_simg2img_expands_to_the_partitions()
+    {
+        using var folder = new TempDirectory();
+        string system = LayoutFixtures.WriteImage(folder, "system.raw", 400, seed: 31);
+        string vendor = LayoutFixtures.WriteImage(folder, "vendor.raw", 300, seed: 32);
+        string sparse = folder.Combine("super.simg");
+        LayoutFixtures.Lpmake(LpmakeArguments(system, vendor, sparse, sparse: true).Select(a => a.Replace("2457600", "1638400", StringComparison.Ordinal)).ToArray());
+
+        CliResult result = await CliHarness.RunAsync("super", "unpack", sparse, folder.Combine("out"), "--sparse", "-p", "system_a", "-p", "vendor_a");
+
+        Assert.That(result.ExitCode, Is.Zero, result.Error);
+        Assert.That(Directory.GetFiles(folder.Combine("out")).Select(Path.GetFileName), Is.EquivalentTo(new[] { "system_a.img", "vendor_a.img" }));
+        Assert.That(SparseImage.IsSparseImage(folder.Combine("out/system_a.img")), Is.True);
+        Assert.That(File.ReadAllBytes(LayoutFixtures.Expand(folder.Combine("system.back"), folder.Combine("out/system_a.img"))), Is.EqualTo(File.ReadAllBytes(system)));
+        Assert.That(File.ReadAllBytes(LayoutFixtures.Expand(folder.Combine("vendor.back"), folder.Combine("out/vendor_a.img"))), Is.EqualTo(File.ReadAllBytes(vendor)));
+
+        CliResult missing = await CliHarness.RunAsync("super", "unpack", sparse, folder.Combine("none"), "-p", "nonesuch");
+        Assert.That(missing.ExitCode, Is.EqualTo(1));
+        Assert.That(missing.Error, Does.Contain("no partition 'nonesuch'").And.Contain("system_a"));
+        Assert.That(Directory.Exists(folder.Combine("none")), Is.False, "nothing is written when a named partition is missing");
+    }
 }
