@@ -16,6 +16,8 @@ internal static class CommandCatalog
         ["verify"] = ["sparsevirt verify system.img", "sparsevirt verify system.img --json"],
         ["check"] = ["sparsevirt check", "sparsevirt check --json > accel-report.json", "sparsevirt check && echo 'hardware acceleration is ready'", "sparsevirt check --emulator   # like emulator -accel-check: the accel: block, exit code = its code"],
         ["serve"] = ["sparsevirt serve system.img   # prints nbd+unix:///disk?socket=...", "sparsevirt serve super.img.0 super.img.1 --name super --tcp 10809", "sparsevirt serve system.img --writable --overlay system.overlay"],
+        ["super"] = ["sparsevirt super info super.img", "sparsevirt super unpack super.img out/ --partition system_a", "sparsevirt super make --device-size 4294967296 --metadata-size 65536 --metadata-slots 2 --partition system_a:readonly:1073741824 --image system_a=system.img --sparse --output super.img"],
+        ["compose"] = ["sparsevirt compose disk.img vbmeta=vbmeta.img super=super.img", "sparsevirt compose disk.img system=super.img:system_a"],
         ["run"] = ["sparsevirt run docs/samples/hello.simg", "sparsevirt run system.img vendor.img --memory 2G --cpus 4 --accel kvm", "sparsevirt run disk.raw --kernel bzImage --append \"console=ttyS0\" --forward 5555:5555", "sparsevirt run disk.simg --serial console.log --timeout 60", "sparsevirt run system.img --overlay userdata.qcow2   # writes persist there", "sparsevirt run system.img --expand   # expand into the cache instead of serving over NBD"],
     };
 
@@ -33,6 +35,8 @@ internal static class CommandCatalog
             CheckCommand.Create(console),
             RunCommand.Create(console),
             ServeCommand.Create(console),
+            SuperCommand.Create(console),
+            ComposeCommand.Create(console),
         ];
         foreach (Command verb in verbs)
         {

@@ -7,7 +7,7 @@ namespace SparseVirt.Tests.Cli;
 /// <summary>Every verb: --help with examples, a usage error (2), bad input (1), and its --json output where it has one.</summary>
 public class VerbMatrixTests
 {
-    private static readonly string[] s_verbs = ["info", "unsparse", "sparse", "split", "append", "verify", "check", "run", "serve"];
+    private static readonly string[] s_verbs = ["info", "unsparse", "sparse", "split", "append", "verify", "check", "run", "serve", "super", "compose"];
 
     [TestCaseSource(nameof(s_verbs))]
     public async Task HelpDescribesTheVerbWithExamplesAndSucceeds(string verb)

@@ -1,0 +1,85 @@
+using SparseVirt.BlockSources;
+using SparseVirt.Layouts.Composition;
+
+namespace SparseVirt.Layouts.Super;
+
+/// <summary>
+/// Builds a super image as AOSP's <c>lpmake</c> does, without copying anything: the result is a block source whose
+/// metadata area is generated and whose partition ranges map onto the given images (raw, or the view of a sparse
+/// image, never expanded first). Write it with <see cref="BlockSourceFile"/>, or as a sparse image through the
+/// Sparse area's writer over a <see cref="BlockSourceStream"/>.
+/// </summary>
+public static class SuperImageBuilder
+{
+    /// <summary>Allocates the partitions and lays out the image.</summary>
+    /// <returns>The metadata, and the image: the whole device, or a <c>super_empty.img</c> when there are no images and <see cref="SuperImageDefinition.ForceFullImage"/> is off.</returns>
+    /// <exception cref="ArgumentException">The definition is inconsistent (the message names the lpmake option at fault), or an image does not fit its partition.</exception>
+    public static SuperImageBuild Build(SuperImageDefinition definition)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        LpMetadata metadata = LpAllocator.Allocate(definition);
+        byte[] geometry = LpMetadataWriter.SerializeGeometry(metadata.Geometry);
+        byte[] blob = LpMetadataWriter.SerializeMetadata(metadata);
+
+        foreach (string name in definition.Images.Keys)
+        {
+            if (metadata.FindPartition(name) is null)
+            {
+                throw new ArgumentException($"--image {name}=...: there is no partition '{name}'.", nameof(definition));
+            }
+        }
+        if (definition.Images.IsEmpty && !definition.ForceFullImage)
+        {
+            byte[] empty = [.. geometry, .. blob];
+            return new SuperImageBuild(metadata, new MemoryBlockSource(empty, LpFormat.SectorSize), IsEmptyImage: true);
+        }
+
+        uint blockSize = definition.BlockSize;
+        if (LpFormat.GeometrySize % blockSize != 0 || metadata.Geometry.MetadataMaxSize % blockSize != 0)
+        {
+            throw new ArgumentException($"--block-size {blockSize}: a full image needs the geometry (4096 bytes) and the metadata size ({metadata.Geometry.MetadataMaxSize}) to be multiples of the block size.", nameof(definition));
+        }
+
+        // The reserved first 4096 bytes are zeros lpmake writes out (a FILL chunk), then both geometry copies, then
+        // every primary and backup slot, each the same metadata padded to metadata_max_size.
+        var layout = new SegmentLayout();
+        layout.AddZeros(0, LpFormat.ReservedBytes);
+        layout.AddBytes(LpFormat.PrimaryGeometryOffset, geometry);
+        layout.AddBytes(LpFormat.BackupGeometryOffset, geometry);
+        byte[] slot = new byte[metadata.Geometry.MetadataMaxSize];
+        blob.CopyTo(slot, 0);
+        for (uint i = 0; i < metadata.Geometry.MetadataSlotCount; i++)
+        {
+            layout.AddBytes(LpFormat.PrimaryMetadataOffset(metadata.Geometry, i), slot);
+            layout.AddBytes(LpFormat.BackupMetadataOffset(metadata.Geometry, i), slot);
+        }
+        foreach ((string name, IBlockSource image) in definition.Images)
+        {
+            LpPartition partition = metadata.FindPartition(name)!;
+            ulong size = metadata.SizeOf(partition);
+            if ((ulong)image.Length > size)
+            {
+                throw new ArgumentException($"--image {name}=...: the image is {image.Length} bytes, larger than partition '{name}' ({size} bytes).", nameof(definition));
+            }
+            long imageOffset = 0;
+            foreach (LpExtent extent in metadata.ExtentsOf(partition))
+            {
+                long count = Math.Min(checked((long)extent.Length), image.Length - imageOffset);
+                if (count <= 0)
+                {
+                    break;
+                }
+                layout.AddSource(checked((long)extent.TargetData * LpFormat.SectorSize), count, image, imageOffset);
+                imageOffset += count;
+            }
+        }
+        IBlockSource built = layout.Build(checked((long)definition.DeviceSize), checked((int)blockSize));
+        return new SuperImageBuild(metadata, built, IsEmptyImage: false);
+    }
+}
+
+/// <summary>What <see cref="SuperImageBuilder.Build"/> made.</summary>
+/// <param name="Metadata">The metadata written into every slot.</param>
+/// <param name="Image">The image's bytes (generated metadata, the inputs' ranges, holes elsewhere).</param>
+/// <param name="IsEmptyImage">True when <paramref name="Image"/> is a <c>super_empty.img</c> (geometry and metadata only).</param>
+public sealed record SuperImageBuild(LpMetadata Metadata, IBlockSource Image, bool IsEmptyImage);
