@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using SparseVirt.Cli.Infrastructure;
+using SparseVirt.Cli.Layouts;
 using SparseVirt.Cli.Run;
 using SparseVirt.Hypervisor;
 using SparseVirt.Qemu;
@@ -18,7 +19,13 @@ internal static class RunCommand
         var disks = new Argument<string[]>("disks")
         {
             Description = "Disk images to attach, in boot order: Android sparse images (served over NBD as they are, or expanded with --expand), raw images or qcow2.",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var gpt = new Option<string[]>("--gpt")
+        {
+            Description = "Boot first a GPT disk composed of LABEL=IMAGE partitions (raw, sparse, or SUPER:PARTITION), laid out as the emulator does and served over NBD: nothing is written, guest writes are discarded.",
             Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = true,
         };
         var memory = new Option<string>("--memory", "-m") { Description = "Guest memory, e.g. 512M or 2G.", DefaultValueFactory = _ => "512M" };
         var cpus = new Option<int>("--cpus") { Description = "Virtual CPUs.", DefaultValueFactory = _ => 1 };
@@ -62,7 +69,7 @@ internal static class RunCommand
             the guest powered off by itself, 1 when QEMU failed, and 130 when stopped with Ctrl+C.
             """)
         {
-            disks, overlay, memory, cpus, kernel, initrd, append, accel, serial, forward, machine, timeout, stopTimeout, cache, qemu, expand, allowNoQemu,
+            disks, gpt, overlay, memory, cpus, kernel, initrd, append, accel, serial, forward, machine, timeout, stopTimeout, cache, qemu, expand, allowNoQemu,
         };
 
         VerbRunner.SetAction(command, console, async (context, cancellationToken) =>
@@ -86,6 +93,7 @@ internal static class RunCommand
                 context.GetValue(allowNoQemu))
             {
                 Expand = context.GetValue(expand),
+                GptPartitions = context.GetValue(gpt) ?? [],
             };
             return await RunAsync(context, request, cancellationToken).ConfigureAwait(false);
         });
@@ -106,13 +114,27 @@ internal static class RunCommand
         {
             throw new UsageException($"{request.Overlays.Length} --overlay options for {request.Disks.Length} disks; each overlay goes with the disk in the same position.");
         }
+        if (request.Disks.Length == 0 && request.GptPartitions.Length == 0)
+        {
+            throw new UsageException("Give at least one disk, or --gpt LABEL=IMAGE....");
+        }
         await using var served = new SparseDiskServer(context.LoggerFactory);
         var prepared = new List<Func<Task<QemuDisk>>>();
+        int firstBootIndex = 1;
+        if (request.GptPartitions.Length > 0)
+        {
+            // The composed disk reads through to its images: the server owns them, and the guest boots it first.
+            var inputs = new ImageInputs();
+            string name = served.Add(inputs.ComposeGpt(request.GptPartitions).Disk, writable: true, owner: inputs);
+            await context.Console.Error.WriteLineAsync($"GPT disk of {string.Join(' ', request.GptPartitions)}: composed and served over NBD (nothing written)").ConfigureAwait(false);
+            int? gptBoot = request.Kernel is null ? firstBootIndex++ : null;
+            prepared.Add(() => Task.FromResult(new QemuDisk(served.Export(name)).WithInterface(QemuDiskInterface.Ide).WithBootIndex(gptBoot)));
+        }
         for (int i = 0; i < request.Disks.Length; i++)
         {
             string path = request.Disks[i];
             string? overlayPath = i < request.Overlays.Length ? request.Overlays[i] : null;
-            int? bootIndex = request.Kernel is null ? i + 1 : null;
+            int? bootIndex = request.Kernel is null ? i + firstBootIndex : null;
             if (!request.Expand && File.Exists(path) && SparseImage.IsSparseImage(path))
             {
                 // Opened and checked now (a bad image fails before anything starts); attached once the server listens.
@@ -381,5 +403,8 @@ internal static class RunCommand
     {
         /// <summary>Expand sparse images into the cache instead of serving them over NBD.</summary>
         public bool Expand { get; init; }
+
+        /// <summary>LABEL=IMAGE partitions of a composed GPT disk, served first; empty for none.</summary>
+        public string[] GptPartitions { get; init; } = [];
     }
 }

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
+using SparseVirt.BlockSources;
 using SparseVirt.Cli.Infrastructure;
+using SparseVirt.Cli.Layouts;
 using SparseVirt.Nbd;
 using SparseVirt.Sparse;
 
@@ -18,7 +20,13 @@ internal static class ServeCommand
         var images = new Argument<string[]>("IMAGE")
         {
             Description = "The Android sparse image, or the pieces of a split image in order (they form one export).",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var gpt = new Option<string[]>("--gpt")
+        {
+            Description = "Serve a GPT disk composed of LABEL=IMAGE partitions instead (raw, sparse, or SUPER:PARTITION), as the emulator lays it out; nothing is written.",
             Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = true,
         };
         var socket = new Option<string?>("--socket") { Description = "Listen on this Unix socket (mode 0600). Default: a socket in a new private directory." };
         var tcp = new Option<string?>("--tcp") { Description = "Listen on TCP instead, HOST:PORT (PORT alone, or :PORT, means loopback only)." };
@@ -31,12 +39,17 @@ internal static class ServeCommand
             "can start at once. Prints the export's NBD URI as the first line of output once connections are accepted, then serves until " +
             "Ctrl+C or SIGTERM and exits 0.")
         {
-            images, socket, tcp, name, writable, overlay,
+            images, gpt, socket, tcp, name, writable, overlay,
         };
 
         VerbRunner.SetAction(command, console, async (context, cancellationToken) =>
         {
-            string[] paths = context.GetValue(images);
+            string[] paths = context.GetValue(images) ?? [];
+            string[] partitions = context.GetValue(gpt) ?? [];
+            if ((paths.Length == 0) == (partitions.Length == 0))
+            {
+                throw new UsageException("Give either IMAGE (one image or its split pieces) or --gpt LABEL=IMAGE..., not both or neither.");
+            }
             string? overlayPath = context.GetValue(overlay);
             if (context.GetValue(socket) is not null && context.GetValue(tcp) is not null)
             {
@@ -61,8 +74,13 @@ internal static class ServeCommand
             }
 
             // Every piece is opened and its chunk table checked before anything listens: a bad image fails here.
-            await using SparseBlockSource source = SparseBlockSource.Open(paths, SparseExpandOptions.Default.WithLogger(context.LoggerFactory.CreateLogger("SparseVirt.Sparse")));
-            NbdExport export = new NbdExport(context.GetValue(name), source).WithDescription(string.Join(' ', paths.Select(Path.GetFileName)));
+            using var inputs = new ImageInputs();
+            await using SparseBlockSource? sparse = paths.Length > 0
+                ? SparseBlockSource.Open(paths, SparseExpandOptions.Default.WithLogger(context.LoggerFactory.CreateLogger("SparseVirt.Sparse")))
+                : null;
+            IBlockSource source = sparse ?? inputs.ComposeGpt(partitions).Disk;
+            string description = partitions.Length > 0 ? "GPT disk of " + string.Join(' ', partitions) : string.Join(' ', paths.Select(Path.GetFileName));
+            NbdExport export = new NbdExport(context.GetValue(name), source).WithDescription(description);
             if (context.GetValue(writable))
             {
                 export = export.WithWritable().WithOverlayPath(overlayPath is null ? null : Path.GetFullPath(overlayPath));

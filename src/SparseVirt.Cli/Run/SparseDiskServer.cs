@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using SparseVirt.BlockSources;
 using SparseVirt.Nbd;
 using SparseVirt.Qemu.Disks;
 using SparseVirt.Sparse;
@@ -13,7 +14,8 @@ namespace SparseVirt.Cli.Run;
 /// </summary>
 internal sealed class SparseDiskServer(ILoggerFactory loggerFactory) : IAsyncDisposable
 {
-    private readonly List<(string Name, SparseBlockSource Source, bool Writable)> _disks = [];
+    private readonly List<(string Name, IBlockSource Source, bool Writable)> _disks = [];
+    private readonly List<object> _owned = [];
     private NbdServer? _server;
 
     public bool IsEmpty => _disks.Count == 0;
@@ -22,8 +24,18 @@ internal sealed class SparseDiskServer(ILoggerFactory loggerFactory) : IAsyncDis
     public string Add(string path, bool writable)
     {
         SparseBlockSource source = SparseBlockSource.Open(path, SparseExpandOptions.Default.WithLogger(loggerFactory.CreateLogger("SparseVirt.Sparse")));
+        return Add(source, writable, source);
+    }
+
+    /// <summary>Adds any block source (a composed disk ...), disposing <paramref name="owner"/> with the server; returns its export name.</summary>
+    public string Add(IBlockSource source, bool writable, object? owner)
+    {
         string name = "disk" + _disks.Count.ToString(CultureInfo.InvariantCulture);
         _disks.Add((name, source, writable));
+        if (owner is not null)
+        {
+            _owned.Add(owner);
+        }
         return name;
     }
 
@@ -43,9 +55,16 @@ internal sealed class SparseDiskServer(ILoggerFactory loggerFactory) : IAsyncDis
         {
             await _server.DisposeAsync().ConfigureAwait(false);
         }
-        foreach ((_, SparseBlockSource source, _) in _disks)
+        foreach (object owned in _owned)
         {
-            await source.DisposeAsync().ConfigureAwait(false);
+            if (owned is IAsyncDisposable asyncDisposable)
+            {
+                await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+            }
+            else if (owned is IDisposable disposable)
+            {
+                disposable.Dispose();
+            }
         }
     }
 }
