@@ -59,7 +59,7 @@ internal static class RunCommand
             Arity = ArgumentArity.ZeroOrMore,
         };
         var expand = new Option<bool>("--expand") { Description = "Expand Android sparse images into the cache and boot the copies, instead of serving them over NBD straight from their chunk tables." };
-        var allowNoQemu = new Option<bool>("--allow-no-qemu") { Description = "When QEMU is not installed, expand the disks, say so, and exit 0 instead of failing." };
+        var allowNoQemu = new Option<bool>("--allow-no-qemu") { Description = "When QEMU is not installed, prepare the disks, say so, and exit 0 instead of failing." };
 
         var command = new Command("run", """
             Boot disks in QEMU. Android sparse images are accepted as they are and served to QEMU over NBD by this
