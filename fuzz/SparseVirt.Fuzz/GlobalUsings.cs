@@ -3,3 +3,6 @@ global using SparseVirt.BlockSources;
 global using SparseVirt.Fuzz.Harness;
 global using SparseVirt.Qemu.Qmp;
 global using SparseVirt.Sparse;
+global using SparseVirt.Layouts;
+global using SparseVirt.Layouts.Gpt;
+global using SparseVirt.Layouts.Super;

@@ -10,6 +10,8 @@ internal static class FuzzTargetRegistry
         new SparsePipeTarget(),
         new SparseRawViewTarget(),
         new QmpClientTarget(),
+        new SuperMetadataTarget(),
+        new GptReadTarget(),
     ];
 
     public static FuzzTarget? Find(string name) => All.FirstOrDefault(t => string.Equals(t.Name, name, StringComparison.Ordinal));
