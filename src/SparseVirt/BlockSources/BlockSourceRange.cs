@@ -16,23 +16,38 @@ public static class BlockSourceRange
     }
 
     /// <summary>
-    /// Appends <paramref name="extent"/> to a run being built, merging it into <paramref name="pending"/> when it
-    /// continues it with the same kind; returns the extent to emit now, if any.
+    /// Joins adjacent extents of the same kind and drops empty ones, so a source can describe its ranges piece by
+    /// piece (chunk by chunk, region by region) and still answer with merged extents as <see cref="IBlockSource.GetExtents"/> promises.
     /// </summary>
-    /// <remarks>Lets an implementation merge adjacent same-kind extents with one line in its enumerator.</remarks>
-    public static BlockExtent? Merge(ref BlockExtent? pending, BlockExtent extent)
+    public static IEnumerable<BlockExtent> Coalesce(IEnumerable<BlockExtent> extents)
     {
-        if (extent.Length <= 0)
+        ArgumentNullException.ThrowIfNull(extents);
+        return CoalesceIterator(extents);
+    }
+
+    private static IEnumerable<BlockExtent> CoalesceIterator(IEnumerable<BlockExtent> extents)
+    {
+        BlockExtent? pending = null;
+        foreach (BlockExtent extent in extents)
         {
-            return null;
+            if (extent.Length <= 0)
+            {
+                continue;
+            }
+            if (pending is { } run && run.Kind == extent.Kind && run.End == extent.Offset)
+            {
+                pending = run with { Length = run.Length + extent.Length };
+                continue;
+            }
+            if (pending is { } ready)
+            {
+                yield return ready;
+            }
+            pending = extent;
         }
-        if (pending is { } run && run.Kind == extent.Kind && run.End == extent.Offset)
+        if (pending is { } last)
         {
-            pending = run with { Length = run.Length + extent.Length };
-            return null;
+            yield return last;
         }
-        BlockExtent? ready = pending;
-        pending = extent;
-        return ready;
     }
 }

@@ -79,27 +79,19 @@ public sealed class RawFileBlockSource : IBlockSource, IDisposable
     public IEnumerable<BlockExtent> GetExtents(long offset, long length)
     {
         BlockSourceRange.Check(offset, length, Length);
-        return length == 0 ? [] : Enumerate(offset, offset + length);
+        return length == 0 ? [] : BlockSourceRange.Coalesce(Enumerate(offset, offset + length));
     }
 
     private IEnumerable<BlockExtent> Enumerate(long start, long end)
     {
         // One map per call: it remembers that the file system cannot answer, and callers may enumerate concurrently.
         var regions = new FileDataRegions(_handle, end);
-        BlockExtent? pending = null;
         for (long position = start; position < end;)
         {
             (bool isData, long regionEnd) = regions.RegionAt(position);
             regionEnd = Math.Clamp(regionEnd, position + 1, end);
-            if (BlockSourceRange.Merge(ref pending, new BlockExtent(position, regionEnd - position, isData ? BlockExtentKind.Data : BlockExtentKind.Hole)) is { } ready)
-            {
-                yield return ready;
-            }
+            yield return new BlockExtent(position, regionEnd - position, isData ? BlockExtentKind.Data : BlockExtentKind.Hole);
             position = regionEnd;
-        }
-        if (pending is { } last)
-        {
-            yield return last;
         }
     }
 

@@ -35,27 +35,23 @@ public class BlockSourceTests
     }
 
     [Test]
-    public void Merge_joins_adjacent_extents_of_one_kind_and_keeps_others_apart()
+    public void Coalesce_joins_adjacent_extents_of_one_kind_and_keeps_others_apart()
     {
-        BlockExtent? pending = null;
-        var emitted = new List<BlockExtent>();
-        foreach (BlockExtent e in new[]
-        {
-            new BlockExtent(0, 10, BlockExtentKind.Data), new BlockExtent(10, 5, BlockExtentKind.Data),
-            new BlockExtent(15, 5, BlockExtentKind.Hole), new BlockExtent(20, 0, BlockExtentKind.Data),
-            new BlockExtent(20, 5, BlockExtentKind.Hole), new BlockExtent(25, 5, BlockExtentKind.Zero),
-        })
-        {
-            if (BlockSourceRange.Merge(ref pending, e) is { } ready)
-            {
-                emitted.Add(ready);
-            }
-        }
-        emitted.Add(pending!.Value);
+        BlockExtent[] emitted =
+        [
+            .. BlockSourceRange.Coalesce(
+            [
+                new BlockExtent(0, 10, BlockExtentKind.Data), new BlockExtent(10, 5, BlockExtentKind.Data),
+                new BlockExtent(15, 5, BlockExtentKind.Hole), new BlockExtent(20, 0, BlockExtentKind.Data),
+                new BlockExtent(20, 5, BlockExtentKind.Hole), new BlockExtent(25, 5, BlockExtentKind.Zero),
+                new BlockExtent(40, 5, BlockExtentKind.Zero),
+            ]),
+        ];
 
         Assert.That(emitted, Is.EqualTo(new[]
         {
             new BlockExtent(0, 15, BlockExtentKind.Data), new BlockExtent(15, 10, BlockExtentKind.Hole), new BlockExtent(25, 5, BlockExtentKind.Zero),
+            new BlockExtent(40, 5, BlockExtentKind.Zero),
         }));
     }
 

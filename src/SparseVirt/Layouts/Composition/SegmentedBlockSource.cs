@@ -110,12 +110,11 @@ internal sealed class SegmentedBlockSource : IBlockSource
     public IEnumerable<BlockExtent> GetExtents(long offset, long length)
     {
         BlockSourceRange.Check(offset, length, Length);
-        return length == 0 ? [] : Enumerate(offset, offset + length);
+        return length == 0 ? [] : BlockSourceRange.Coalesce(Enumerate(offset, offset + length));
     }
 
     private IEnumerable<BlockExtent> Enumerate(long start, long end)
     {
-        BlockExtent? pending = null;
         for (int index = FindSegment(start); index < _segments.Length && _segments[index].Offset < end; index++)
         {
             BlockSegment segment = _segments[index];
@@ -126,10 +125,7 @@ internal sealed class SegmentedBlockSource : IBlockSource
                 long shift = segment.Offset - segment.SourceOffset;
                 foreach (BlockExtent inner in segment.Source!.GetExtents(from - shift, to - from))
                 {
-                    if (BlockSourceRange.Merge(ref pending, inner with { Offset = inner.Offset + shift }) is { } ready)
-                    {
-                        yield return ready;
-                    }
+                    yield return inner with { Offset = inner.Offset + shift };
                 }
                 continue;
             }
@@ -139,14 +135,7 @@ internal sealed class SegmentedBlockSource : IBlockSource
                 BlockSegmentKind.Zero => BlockExtentKind.Zero,
                 _ => BlockExtentKind.Hole,
             };
-            if (BlockSourceRange.Merge(ref pending, new BlockExtent(from, to - from, kind)) is { } emitted)
-            {
-                yield return emitted;
-            }
-        }
-        if (pending is { } last)
-        {
-            yield return last;
+            yield return new BlockExtent(from, to - from, kind);
         }
     }
 

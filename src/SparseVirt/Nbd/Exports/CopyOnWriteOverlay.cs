@@ -121,7 +121,7 @@ internal sealed class CopyOnWriteOverlay : IBlockSource, IDisposable
     public IEnumerable<BlockExtent> GetExtents(long offset, long length)
     {
         BlockSourceRange.Check(offset, length, Length);
-        return Enumerate(offset, offset + length);
+        return BlockSourceRange.Coalesce(Enumerate(offset, offset + length));
     }
 
     /// <summary>Writes <paramref name="data"/> at <paramref name="offset"/> into the overlay, completing partial blocks from the current view.</summary>
@@ -192,7 +192,6 @@ internal sealed class CopyOnWriteOverlay : IBlockSource, IDisposable
 
     private IEnumerable<BlockExtent> Enumerate(long offset, long end)
     {
-        BlockExtent? pending = null;
         long position = offset;
         while (position < end)
         {
@@ -201,10 +200,7 @@ internal sealed class CopyOnWriteOverlay : IBlockSource, IDisposable
             {
                 foreach (BlockExtent extent in _base.GetExtents(position, runEnd - position))
                 {
-                    if (BlockSourceRange.Merge(ref pending, extent) is { } ready)
-                    {
-                        yield return ready;
-                    }
+                    yield return extent;
                 }
             }
             else
@@ -215,16 +211,9 @@ internal sealed class CopyOnWriteOverlay : IBlockSource, IDisposable
                     BlockState.Zero => BlockExtentKind.Zero,
                     _ => BlockExtentKind.Hole,
                 };
-                if (BlockSourceRange.Merge(ref pending, new BlockExtent(position, runEnd - position, kind)) is { } ready)
-                {
-                    yield return ready;
-                }
+                yield return new BlockExtent(position, runEnd - position, kind);
             }
             position = runEnd;
-        }
-        if (pending is { } last)
-        {
-            yield return last;
         }
     }
 

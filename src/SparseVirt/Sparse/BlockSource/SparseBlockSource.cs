@@ -149,25 +149,17 @@ public sealed partial class SparseBlockSource : IBlockSource, IDisposable, IAsyn
     public IEnumerable<BlockExtent> GetExtents(long offset, long length)
     {
         BlockSourceRange.Check(offset, length, Length);
-        return length == 0 ? [] : Enumerate(offset, offset + length);
+        return length == 0 ? [] : BlockSourceRange.Coalesce(Enumerate(offset, offset + length));
     }
 
     private IEnumerable<BlockExtent> Enumerate(long start, long end)
     {
-        BlockExtent? pending = null;
         for (int index = SegmentMap.IndexOf(_segments, start); index < _segments.Length && _segments[index].Start < end; index++)
         {
             Segment segment = _segments[index];
             long from = Math.Max(segment.Start, start);
             long to = Math.Min(segment.End, end);
-            if (BlockSourceRange.Merge(ref pending, new BlockExtent(from, to - from, segment.ExtentKind)) is { } ready)
-            {
-                yield return ready;
-            }
-        }
-        if (pending is { } last)
-        {
-            yield return last;
+            yield return new BlockExtent(from, to - from, segment.ExtentKind);
         }
     }
 
