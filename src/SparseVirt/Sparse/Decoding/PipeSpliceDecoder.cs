@@ -38,6 +38,8 @@ internal static class PipeSpliceDecoder
         _ = Libc.Fcntl(source, Libc.FSetPipeSize, WantedPipeCapacity);   // best effort: a smaller pipe only costs calls
         SparseLog.SplicingFromPipe(applier.Logger, applier.Destination.Description);
 
+        // Headers and any fallback copy are read through the same descriptor (never buffered ahead: splice takes the rest).
+        using var input = new IO.BorrowedDescriptorStream(source);
         var parser = new PipeChunkParser();
         byte[] header = ArrayPool<byte>.Shared.Rent(MaxHeaderRead);
         byte[]? copyBuffer = null;
@@ -60,7 +62,7 @@ internal static class PipeSpliceDecoder
                             SparseLog.SpliceUnavailable(applier.Logger);
                             copyBuffer = ArrayPool<byte>.Shared.Rent(SparsePipeDecoder.RawBatchBytes);
                         }
-                        CopyThroughBuffer(source, applier, parser, copyBuffer, cancellationToken);
+                        CopyThroughBuffer(input, applier, parser, copyBuffer, cancellationToken);
                     }
                     if (parser.RawRemaining > 0)
                     {
@@ -75,7 +77,7 @@ internal static class PipeSpliceDecoder
                 if (parsed == PipeParseResult.NeedMore)
                 {
                     int want = BytesStillNeeded(parser, header.AsSpan(0, buffered));
-                    int read = ReadExactly(source, header.AsSpan(buffered, want));
+                    int read = input.ReadAtLeast(header.AsSpan(buffered, want), want, throwOnEndOfStream: false);
                     buffered += read;
                     if (read < want)
                     {
@@ -180,12 +182,12 @@ internal static class PipeSpliceDecoder
         return moved;
     }
 
-    private static void CopyThroughBuffer(SafeFileHandle source, ChunkApplier applier, PipeChunkParser parser, byte[] buffer, CancellationToken cancellationToken)
+    private static void CopyThroughBuffer(Stream input, ChunkApplier applier, PipeChunkParser parser, byte[] buffer, CancellationToken cancellationToken)
     {
         while (parser.RawRemaining > 0)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            int read = IO.BorrowedDescriptorStream.ReadSome(source, buffer.AsSpan(0, (int)Math.Min(buffer.Length, parser.RawRemaining)));
+            int read = input.Read(buffer.AsSpan(0, (int)Math.Min(buffer.Length, parser.RawRemaining)));
             if (read == 0)
             {
                 return;
@@ -193,20 +195,5 @@ internal static class PipeSpliceDecoder
             applier.WriteRawAsync(buffer.AsMemory(0, read), parser.OutputOffset, useAsync: false, cancellationToken).GetAwaiter().GetResult();
             parser.ConsumeRaw(read);
         }
-    }
-
-    private static int ReadExactly(SafeFileHandle source, Span<byte> destination)
-    {
-        int total = 0;
-        while (total < destination.Length)
-        {
-            int read = IO.BorrowedDescriptorStream.ReadSome(source, destination[total..]);
-            if (read == 0)
-            {
-                break;
-            }
-            total += read;
-        }
-        return total;
     }
 }

@@ -27,11 +27,9 @@ internal sealed class BorrowedDescriptorStream(SafeFileHandle handle) : Stream
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
-    public override int Read(Span<byte> buffer) => ReadSome(handle, buffer);
-
     /// <summary>One <c>read(2)</c> at the descriptor's own position (retried on EINTR): the bytes read, 0 at the end.</summary>
     /// <exception cref="IOException">The read failed.</exception>
-    public static unsafe int ReadSome(SafeFileHandle handle, Span<byte> buffer)
+    public override unsafe int Read(Span<byte> buffer)
     {
         if (!OperatingSystem.IsLinux())
         {
