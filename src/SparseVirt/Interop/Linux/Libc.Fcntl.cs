@@ -8,9 +8,6 @@ internal static partial class Libc
     /// <summary><c>F_SETPIPE_SZ</c>: sets a pipe's capacity (rounded up to a power-of-two number of pages).</summary>
     internal const int FSetPipeSize = 1031;
 
-    /// <summary><c>F_GETPIPE_SZ</c>: a pipe's capacity in bytes.</summary>
-    internal const int FGetPipeSize = 1032;
-
     /// <summary><c>int fcntl(int fd, int cmd, int arg)</c> for the commands that take an integer; -1 with errno set on failure.</summary>
     [LibraryImport(Libraries.Libc, EntryPoint = "fcntl", SetLastError = true)]
     internal static partial int Fcntl(SafeFileHandle fileDescriptor, int command, int argument);

@@ -36,8 +36,6 @@ public sealed partial class SparseBlockSource : IBlockSource, IDisposable, IAsyn
     /// <inheritdoc/>
     public int BlockSize { get; }
 
-    /// <summary>The number of entries in the merged map (at most the number of chunks, plus the gaps between pieces).</summary>
-    public int SegmentCount => _segments.Length;
 
     /// <summary>
     /// Opens the sparse images at <paramref name="paths"/> (one image, or the pieces of a split image in order) and
