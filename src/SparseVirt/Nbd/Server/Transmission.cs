@@ -13,7 +13,9 @@ namespace SparseVirt.Nbd.Server;
 /// <remarks>
 /// Memory is bounded whatever the client sends: a request's buffer is at most <see cref="PieceBytes"/> for reads and
 /// <see cref="MaxPayloadBytes"/> for writes, at most <c>MaxRequestsInFlight</c> requests hold one, and of those at
-/// most <see cref="LargeRequestsInFlight"/> may be larger than a piece.
+/// most <see cref="LargeRequestsInFlight"/> may be larger than a piece. Read buffers beyond the connection's first
+/// come from the server-wide <see cref="ReadPieceBudget"/>, so clients that stop reading replies cannot together
+/// hold more than one piece each plus the shared allowance.
 /// </remarks>
 internal sealed partial class Transmission : IDisposable
 {
@@ -38,6 +40,7 @@ internal sealed partial class Transmission : IDisposable
     private readonly SemaphoreSlim _slots;
     private readonly SemaphoreSlim _largeSlots = new(LargeRequestsInFlight, LargeRequestsInFlight);
     private readonly TimeSpan _shutdownTimeout;
+    private readonly ReadPieceAllowance _readPieces;
 
     public Transmission(PipeReader reader, ReplyChannel replies, NegotiatedSession session, ConnectionContext context)
     {
@@ -52,6 +55,7 @@ internal sealed partial class Transmission : IDisposable
         _maxInFlight = context.MaxRequestsInFlight;
         _slots = new SemaphoreSlim(_maxInFlight, _maxInFlight);
         _shutdownTimeout = context.ShutdownTimeout;
+        _readPieces = new ReadPieceAllowance(context.ReadPieces);
     }
 
     /// <summary>Serves requests until the client disconnects, the connection breaks or the server stops.</summary>
@@ -85,6 +89,7 @@ internal sealed partial class Transmission : IDisposable
     {
         _slots.Dispose();
         _largeSlots.Dispose();
+        _readPieces.Dispose();
     }
 
     /// <summary>Takes a slot, reads the request's payload if any, and starts handling it without waiting.</summary>
@@ -219,4 +224,4 @@ internal sealed partial class Transmission : IDisposable
 }
 
 /// <summary>What a connection's transmission phase needs from the server.</summary>
-internal sealed record ConnectionContext(int Id, ILogger Logger, CancellationToken Stopping, CancellationToken Aborted, int MaxRequestsInFlight, TimeSpan ShutdownTimeout);
+internal sealed record ConnectionContext(int Id, ILogger Logger, CancellationToken Stopping, CancellationToken Aborted, int MaxRequestsInFlight, TimeSpan ShutdownTimeout, ReadPieceBudget ReadPieces);
