@@ -36,11 +36,13 @@ internal static class ServeCommand
         var overlay = new Option<string?>("--overlay") { Description = "With --writable: keep the overlay in this file (created or emptied), not a temporary one." };
         var maxConnections = new Option<int>("--max-connections")
         {
+            HelpName = "N",
             Description = "Serve at most N clients at once; one more is closed before the greeting and logged.",
             DefaultValueFactory = _ => NbdServerOptions.Default.MaxConnections,
         };
         var handshakeLimit = new Option<double>("--handshake-limit")
         {
+            HelpName = "SECONDS",
             Description = "Disconnect a client that has not chosen an export within this many SECONDS of connecting (0: no limit).",
             DefaultValueFactory = _ => NbdServerOptions.Default.HandshakeLimit.TotalSeconds,
         };

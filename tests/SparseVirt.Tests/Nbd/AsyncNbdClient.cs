@@ -157,19 +157,26 @@ internal sealed class AsyncNbdClient : IDisposable
     }
 
     /// <summary>Completes when the server closes the connection: a read returns end of stream or fails.</summary>
-    public async Task WaitForCloseAsync(CancellationToken cancellationToken)
+    public async Task WaitForCloseAsync(CancellationToken cancellationToken) => await CountUntilCloseAsync(cancellationToken);
+
+    /// <summary>Reads until the server closes the connection; returns how many bytes came before the close.</summary>
+    public async Task<long> CountUntilCloseAsync(CancellationToken cancellationToken)
     {
         byte[] buffer = new byte[64 * 1024];
+        long total = 0;
         try
         {
-            while (await _stream.ReadAsync(buffer, cancellationToken) > 0)
+            int read;
+            while ((read = await _stream.ReadAsync(buffer, cancellationToken)) > 0)
             {
+                total += read;
             }
         }
         catch (IOException)
         {
             // A reset is a close too.
         }
+        return total;
     }
 
     public async Task WriteAsync(byte[] bytes, CancellationToken cancellationToken) => await _stream.WriteAsync(bytes, cancellationToken);
