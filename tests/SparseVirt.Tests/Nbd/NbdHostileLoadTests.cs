@@ -15,7 +15,11 @@ public class NbdHostileLoadTests
     /// <summary>The well-behaved clients; each process needs two descriptors per client (its end and the server's).</summary>
     public const int GoodClients = 1000;
 
-    public const int Holders = 20;
+    /// <summary>Clients that trickle a byte a second, in the handshake and inside a request.</summary>
+    public const int Tricklers = 20;
+
+    /// <summary>Clients that send 16 maximal reads and never read a reply: without the server-wide read budget they would pin 16 pieces each.</summary>
+    public const int NonReaders = 50;
 
     public const int HostileEach = 20;
 
@@ -39,7 +43,7 @@ public class NbdHostileLoadTests
         try
         {
             var load = new HostileLoad(server.UnixSocketPath!, "disk", Expected, timeout.Token);
-            await load.StartHoldersAsync(Holders, Holders, Holders);
+            await load.StartHoldersAsync(Tricklers, Tricklers, NonReaders);
             HostileLoadReport report = await load.RunAsync(GoodClients, HostileEach);
             TestContext.Progress.WriteLine($"In-process hostile load: {report.GoodClients} clients held at once (peak {report.PeakConcurrentGood}), " +
                 $"{report.ReadsVerified} reads verified, {report.HostileAnswers} hostile requests answered, {load.HolderCount} holders, {clock.Elapsed.TotalSeconds:F1} s");

@@ -37,7 +37,7 @@ public class ServeUnderHostileLoadTests
             Assert.That(uri, Does.StartWith("nbd+unix:///disk?socket="), "serve printed its URI");
             var clock = Stopwatch.StartNew();
             var load = new HostileLoad(socket, "disk", expected, timeout.Token);
-            await load.StartHoldersAsync(NbdHostileLoadTests.Holders, NbdHostileLoadTests.Holders, NbdHostileLoadTests.Holders);
+            await load.StartHoldersAsync(NbdHostileLoadTests.Tricklers, NbdHostileLoadTests.Tricklers, NbdHostileLoadTests.NonReaders);
             HostileLoadReport report = await load.RunAsync(NbdHostileLoadTests.GoodClients, NbdHostileLoadTests.HostileEach);
             long peak = PeakResidentBytes(serve.Id);
             TestContext.Progress.WriteLine($"sparsevirt serve under hostile load: {report.GoodClients} clients held at once (peak {report.PeakConcurrentGood}), " +

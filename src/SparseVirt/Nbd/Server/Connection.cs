@@ -20,7 +20,9 @@ internal sealed class Connection(int id, Socket socket, ExportRegistry exports, 
         // for as long as it likes; the limit frees the slot.
         negotiationCancellation.CancelAfter(options.HandshakeLimit);
         var stream = new NetworkStream(socket, ownsSocket: true);
-        PipeReader reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 4096, leaveOpen: true));
+        // Zero-byte reads: an idle connection waits for data without holding a 64 KiB buffer (a thousand idle clients
+        // would otherwise pin 64 MiB between them).
+        PipeReader reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 4096, leaveOpen: true, useZeroByteReads: true));
         PipeWriter writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true));
         using var replies = new ReplyChannel(writer, aborted);
         bool negotiated = false;
