@@ -114,8 +114,9 @@ internal sealed class AsyncNbdClient : IDisposable
     }
 
     /// <summary>
-    /// Reads structured reply chunks until every cookie in <paramref name="reads"/> is done, assembling data and holes
-    /// into each read's buffer; returns the error of each cookie that failed (empty when none did).
+    /// Reads replies until every cookie in <paramref name="reads"/> is done, assembling structured data and hole chunks
+    /// into each read's buffer (simple replies just end their cookie); returns the error of each cookie that failed
+    /// (empty when none did).
     /// </summary>
     public async Task<Dictionary<ulong, uint>> ReceiveReadsAsync(IReadOnlyDictionary<ulong, (ulong Offset, byte[] Buffer)> reads, CancellationToken cancellationToken)
     {
@@ -123,8 +124,20 @@ internal sealed class AsyncNbdClient : IDisposable
         var pending = new HashSet<ulong>(reads.Keys);
         while (pending.Count > 0)
         {
-            byte[] head = await ReadExactlyAsync(20, cancellationToken);
+            byte[] head = await ReadExactlyAsync(16, cancellationToken);
+            if (BinaryPrimitives.ReadUInt32BigEndian(head) == 0x67446698)
+            {
+                // A simple reply (the server answers writes and other non-reads so).
+                ulong simpleCookie = BinaryPrimitives.ReadUInt64BigEndian(head.AsSpan(8));
+                if (BinaryPrimitives.ReadUInt32BigEndian(head.AsSpan(4)) is var simpleError and not 0)
+                {
+                    errors[simpleCookie] = simpleError;
+                }
+                pending.Remove(simpleCookie);
+                continue;
+            }
             Expect(BinaryPrimitives.ReadUInt32BigEndian(head), 0x668e33efu, "structured reply magic");
+            head = [.. head, .. await ReadExactlyAsync(4, cancellationToken)];
             ushort flags = BinaryPrimitives.ReadUInt16BigEndian(head.AsSpan(4));
             ushort type = BinaryPrimitives.ReadUInt16BigEndian(head.AsSpan(6));
             ulong cookie = BinaryPrimitives.ReadUInt64BigEndian(head.AsSpan(8));

@@ -7,7 +7,7 @@ using SparseVirt.Nbd.Protocol;
 namespace SparseVirt.Nbd.Server;
 
 /// <summary>One client: the handshake, then transmission, on pipes over its socket. Whatever it does ends only itself.</summary>
-internal sealed class Connection(int id, Socket socket, ExportRegistry exports, NbdServerOptions options, ReadPieceBudget readPieces, ILogger logger, CancellationToken stopping)
+internal sealed class Connection(int id, Socket socket, ExportRegistry exports, NbdServerOptions options, PieceBudget pieces, ILogger logger, CancellationToken stopping)
 {
     /// <summary>The socket, so a stopping server can close it when the connection will not end by itself.</summary>
     public Socket Socket => socket;
@@ -38,7 +38,7 @@ internal sealed class Connection(int id, Socket socket, ExportRegistry exports, 
                 return;
             }
             NbdLog.Serving(logger, id, session.Volume.Name, session.Volume.Length, session.StructuredReplies, session.BaseAllocation);
-            var context = new ConnectionContext(id, logger, stopping, aborted.Token, options.MaxRequestsInFlight, options.ShutdownTimeout, readPieces);
+            var context = new ConnectionContext(id, logger, stopping, aborted.Token, options.MaxRequestsInFlight, options.ShutdownTimeout, pieces);
             using var transmission = new Transmission(reader, replies, session, context);
             await transmission.RunAsync().ConfigureAwait(false);
         }

@@ -24,7 +24,7 @@ public sealed class NbdServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<int, Connection> _connections = new();
     private readonly ConcurrentDictionary<int, Task> _connectionTasks = new();
-    private readonly ReadPieceBudget _readPieces = new(ReadPieceBudget.DefaultSharedPieces);
+    private readonly PieceBudget _pieces = new(PieceBudget.DefaultSharedPieces);
     private readonly Task _acceptLoop;
     private int _nextConnectionId;
     private Task? _stopTask;
@@ -185,7 +185,7 @@ public sealed class NbdServer : IAsyncDisposable
                 socket.NoDelay = true;
             }
             int id = Interlocked.Increment(ref _nextConnectionId);
-            var connection = new Connection(id, socket, _registry, _options, _readPieces, _logger, _stopping.Token);
+            var connection = new Connection(id, socket, _registry, _options, _pieces, _logger, _stopping.Token);
             _connections[id] = connection;
             NbdLog.Accepted(_logger, id);
             _connectionTasks[id] = RunConnectionAsync(id, connection);

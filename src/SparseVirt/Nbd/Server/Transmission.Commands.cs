@@ -115,7 +115,7 @@ internal sealed partial class Transmission
             await SendErrorAsync(header, NbdError.Overflow, $"An unfragmented read is limited to {PieceBytes} bytes.").ConfigureAwait(false);
             return;
         }
-        bool sharedPiece = await _readPieces.TakeAsync(_aborted).ConfigureAwait(false);
+        bool sharedPiece = await _pieces.TakeAsync(_aborted).ConfigureAwait(false);
         byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(header.Length, (uint)PieceBytes));
         var extents = new List<BlockExtent>();
         try
@@ -150,7 +150,7 @@ internal sealed partial class Transmission
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            _readPieces.Return(sharedPiece);
+            _pieces.Return(sharedPiece);
         }
     }
 
@@ -158,7 +158,7 @@ internal sealed partial class Transmission
     {
         long offset = (long)header.Offset;
         long end = offset + header.Length;
-        bool sharedPiece = await _readPieces.TakeAsync(_aborted).ConfigureAwait(false);
+        bool sharedPiece = await _pieces.TakeAsync(_aborted).ConfigureAwait(false);
         byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(header.Length, (uint)PieceBytes));
         try
         {
@@ -167,7 +167,7 @@ internal sealed partial class Transmission
         catch
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            _readPieces.Return(sharedPiece);
+            _pieces.Return(sharedPiece);
             throw;
         }
         try
@@ -208,7 +208,7 @@ internal sealed partial class Transmission
         {
             _replies.Exit();
             ArrayPool<byte>.Shared.Return(buffer);
-            _readPieces.Return(sharedPiece);
+            _pieces.Return(sharedPiece);
         }
     }
 

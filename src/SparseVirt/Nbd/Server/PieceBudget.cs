@@ -10,7 +10,7 @@ namespace SparseVirt.Nbd.Server;
 /// when they are gone, each connection's reads still go ahead one piece at a time. The bound on read buffers is
 /// therefore (connections + shared pieces) pieces, whatever clients do.
 /// </remarks>
-internal sealed class ReadPieceBudget(int sharedPieces)
+internal sealed class PieceBudget(int sharedPieces)
 {
     /// <summary>The default shared allowance: 256 pieces of 256 KiB, 64 MiB.</summary>
     public const int DefaultSharedPieces = 256;
@@ -37,7 +37,7 @@ internal sealed class ReadPieceBudget(int sharedPieces)
 }
 
 /// <summary>One connection's read buffers: its own piece, then shared ones while the budget lasts.</summary>
-internal sealed class ReadPieceAllowance(ReadPieceBudget budget) : IDisposable
+internal sealed class PieceAllowance(PieceBudget budget) : IDisposable
 {
     private readonly SemaphoreSlim _own = new(1, 1);
 
