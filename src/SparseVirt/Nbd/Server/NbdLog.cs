@@ -35,9 +35,9 @@ internal static partial class NbdLog
     [LoggerMessage(EventId = 6010, Level = LogLevel.Information, Message = "NBD server stopping; {Count} connections open")]
     public static partial void Stopping(ILogger logger, int count);
 
-    [LoggerMessage(EventId = 6012, Level = LogLevel.Warning, Message = "Connection {Connection} closed: it did not finish negotiating within the handshake limit of {Limit}")]
-    public static partial void HandshakeTimedOut(ILogger logger, int connection, TimeSpan limit);
-
     [LoggerMessage(EventId = 6011, Level = LogLevel.Error, Message = "Accepting a connection failed")]
     public static partial void AcceptFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 6012, Level = LogLevel.Warning, Message = "Connection {Connection} closed: it did not finish negotiating within the handshake limit of {Limit}")]
+    public static partial void HandshakeTimedOut(ILogger logger, int connection, TimeSpan limit);
 }

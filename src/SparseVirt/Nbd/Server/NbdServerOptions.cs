@@ -38,7 +38,8 @@ public sealed record NbdServerOptions
 
     /// <summary>
     /// How many requests of one connection are handled at once (QEMU keeps up to 16 in flight); the connection reads
-    /// no further request until one completes. With the 32 MiB request limit this bounds a connection's buffers.
+    /// no further request until one completes. Each holds at most one 256 KiB buffer (larger reads and writes go a piece
+    /// at a time), and beyond one per connection those come from a server-wide 64 MiB allowance.
     /// </summary>
     public int MaxRequestsInFlight { get; private init; } = 16;
 

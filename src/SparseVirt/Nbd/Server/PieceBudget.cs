@@ -1,13 +1,14 @@
 namespace SparseVirt.Nbd.Server;
 
 /// <summary>
-/// The server-wide allowance of read buffers beyond the one each connection always has. A read holds its
-/// <see cref="Transmission.PieceBytes"/> buffer until its reply is sent, so a client that stops reading replies keeps
-/// every buffer of its requests in flight; without a shared cap, a thousand such clients would hold gigabytes.
+/// The server-wide allowance of request buffers (reads' pieces, writes' payloads) beyond the one each connection always
+/// has. A request holds its buffer of at most <see cref="Transmission.PieceBytes"/> until its reply is sent, so a
+/// client that stops reading replies keeps every buffer of its requests in flight; without a shared cap, a thousand
+/// such clients would hold gigabytes.
 /// </summary>
 /// <remarks>
 /// Every connection may always hold one piece (its own), so no client can starve another by hoarding shared pieces:
-/// when they are gone, each connection's reads still go ahead one piece at a time. The bound on read buffers is
+/// when they are gone, each connection's requests still go ahead one piece at a time. The bound on request buffers is
 /// therefore (connections + shared pieces) pieces, whatever clients do.
 /// </remarks>
 internal sealed class PieceBudget(int sharedPieces)
@@ -36,7 +37,7 @@ internal sealed class PieceBudget(int sharedPieces)
     public void Return() => Interlocked.Increment(ref _available);
 }
 
-/// <summary>One connection's read buffers: its own piece, then shared ones while the budget lasts.</summary>
+/// <summary>One connection's request buffers: its own piece, then shared ones while the budget lasts.</summary>
 internal sealed class PieceAllowance(PieceBudget budget) : IDisposable
 {
     private readonly SemaphoreSlim _own = new(1, 1);
