@@ -10,7 +10,8 @@ using SparseVirt.Sparse;
 namespace SparseVirt.Cli.Commands;
 
 /// <summary>
-/// <c>sparsevirt serve IMAGE... [--socket PATH | --tcp HOST:PORT] [--name NAME] [--writable [--overlay FILE]]</c>:
+/// <c>sparsevirt serve IMAGE... [--socket PATH | --tcp HOST:PORT] [--name NAME] [--writable [--overlay FILE]]
+/// [--max-connections N] [--handshake-limit SECONDS]</c>:
 /// serves the expanded view of a sparse image (or of split pieces overlaid in order) over NBD without expanding it.
 /// </summary>
 internal static class ServeCommand
@@ -33,13 +34,25 @@ internal static class ServeCommand
         var name = new Option<string>("--name") { Description = "The export's name.", DefaultValueFactory = _ => "disk" };
         var writable = new Option<bool>("--writable") { Description = "Accept writes, into a copy-on-write overlay; the image is never written." };
         var overlay = new Option<string?>("--overlay") { Description = "With --writable: keep the overlay in this file (created or emptied), not a temporary one." };
+        var maxConnections = new Option<int>("--max-connections")
+        {
+            HelpName = "N",
+            Description = "Serve at most N clients at once; one more is closed before the greeting and logged.",
+            DefaultValueFactory = _ => NbdServerOptions.Default.MaxConnections,
+        };
+        var handshakeLimit = new Option<double>("--handshake-limit")
+        {
+            HelpName = "SECONDS",
+            Description = "Disconnect a client that has not chosen an export within this many SECONDS of connecting (0: no limit).",
+            DefaultValueFactory = _ => NbdServerOptions.Default.HandshakeLimit.TotalSeconds,
+        };
         var command = new Command(
             "serve",
             "Serve a sparse image over NBD straight from its chunk table: nothing is expanded, so clients (QEMU, qemu-img, nbdcopy, nbdinfo) " +
             "can start at once. Prints the export's NBD URI as the first line of output once connections are accepted, then serves until " +
             "Ctrl+C or SIGTERM and exits 0.")
         {
-            images, gpt, socket, tcp, name, writable, overlay,
+            images, gpt, socket, tcp, name, writable, overlay, maxConnections, handshakeLimit,
         };
 
         VerbRunner.SetAction(command, console, async (context, cancellationToken) =>
@@ -63,7 +76,9 @@ internal static class ServeCommand
             {
                 throw new UsageException($"--overlay {overlayPath} is one of the images; the images are never written.");
             }
-            NbdServerOptions options = NbdServerOptions.Default.WithLogger(context.LoggerFactory.CreateLogger("SparseVirt.Nbd"));
+            NbdServerOptions options = NbdServerOptions.Default.WithLogger(context.LoggerFactory.CreateLogger("SparseVirt.Nbd"))
+                .WithMaxConnections(CheckMaxConnections(context.GetValue(maxConnections)))
+                .WithHandshakeLimit(HandshakeLimit(context.GetValue(handshakeLimit)));
             if (context.GetValue(socket) is { } socketPath)
             {
                 options = options.WithUnixSocket(Path.GetFullPath(socketPath));
@@ -100,6 +115,19 @@ internal static class ServeCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    private static int CheckMaxConnections(int value) =>
+        value >= 1 ? value : throw new UsageException($"--max-connections {value}: give at least 1.");
+
+    /// <summary>Seconds as a limit; 0 means none, as qemu-nbd's <c>--handshake-limit 0</c>.</summary>
+    private static TimeSpan HandshakeLimit(double seconds)
+    {
+        if (!double.IsFinite(seconds) || seconds < 0 || seconds > int.MaxValue / 1000.0)
+        {
+            throw new UsageException($"--handshake-limit {seconds.ToString(CultureInfo.InvariantCulture)}: give a number of seconds from 0 (no limit) to {int.MaxValue / 1000}.");
+        }
+        return seconds == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(seconds);
     }
 
     /// <summary>HOST:PORT as given; PORT or :PORT alone is loopback, so nothing listens beyond this machine unless asked.</summary>

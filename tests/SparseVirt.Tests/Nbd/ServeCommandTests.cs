@@ -1,4 +1,5 @@
 using SparseVirt.Cli;
+using SparseVirt.Tests.Cli;
 using SparseVirt.Tests.Infrastructure;
 using SparseVirt.Tests.Sparse.Decoding;
 
@@ -66,5 +67,41 @@ public class ServeCommandTests
         }
         Assert.That(File.ReadAllBytes(image), Is.EqualTo(bytes));
         Assert.That(File.Exists(overlay), Is.True);
+    }
+
+    [TestCase("--max-connections", "0", "--max-connections 0")]
+    [TestCase("--max-connections", "-5", "--max-connections -5")]
+    [TestCase("--handshake-limit", "-1", "--handshake-limit -1")]
+    [TestCase("--handshake-limit", "1e12", "--handshake-limit")]
+    public async Task Serve_refuses_a_connection_limit_below_one_or_a_negative_handshake_limit(string option, string value, string message)
+    {
+        using var dir = new TempDirectory();
+        string image = dir.Combine("disk.simg");
+        File.WriteAllBytes(image, new SparseImageBuilder().Raw(1, seed: 1).Build());
+        CliResult result = await CliHarness.RunAsync("serve", image, option, value);
+        Assert.That(result.ExitCode, Is.EqualTo(2), result.Error);
+        Assert.That(result.Error, Does.Contain(message));
+    }
+
+    [Test]
+    public async Task Serve_applies_max_connections_and_accepts_a_handshake_limit_of_zero()
+    {
+        using var dir = new TempDirectory();
+        string image = dir.Combine("disk.simg");
+        File.WriteAllBytes(image, new SparseImageBuilder().Raw(4, seed: 5).Build());
+        (string uri, Task<int> exit, StringWriter error, CancellationTokenSource stop) = await StartServeAsync(image, "--max-connections", "1", "--handshake-limit", "0");
+        using (stop)
+        {
+            string socket = uri[(uri.IndexOf("socket=", StringComparison.Ordinal) + 7)..];
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            using AsyncNbdClient first = await AsyncNbdClient.ConnectAsync(socket, timeout.Token);
+            await first.ReadExactlyAsync(18, timeout.Token);
+            // The first holds the only slot, so the next is closed before a byte of greeting.
+            using AsyncNbdClient second = await AsyncNbdClient.ConnectAsync(socket, timeout.Token);
+            Assert.That(await second.CountUntilCloseAsync(timeout.Token), Is.Zero);
+            first.Dispose();
+            await stop.CancelAsync();
+            Assert.That(await exit.WaitAsync(timeout.Token), Is.Zero, error.ToString());
+        }
     }
 }

@@ -11,8 +11,8 @@ internal static partial class NbdLog
     [LoggerMessage(EventId = 6002, Level = LogLevel.Debug, Message = "Connection {Connection} accepted")]
     public static partial void Accepted(ILogger logger, int connection);
 
-    [LoggerMessage(EventId = 6003, Level = LogLevel.Warning, Message = "Connection refused: {Count} connections are open, the limit")]
-    public static partial void TooManyConnections(ILogger logger, int count);
+    [LoggerMessage(EventId = 6003, Level = LogLevel.Warning, Message = "Connection refused before the greeting: {Count} connections are open, the limit of {Limit}")]
+    public static partial void TooManyConnections(ILogger logger, int count, int limit);
 
     [LoggerMessage(EventId = 6004, Level = LogLevel.Debug, Message = "Connection {Connection}: option {Option} ({Length} bytes) answered {Reply}")]
     public static partial void OptionAnswered(ILogger logger, int connection, uint option, uint length, string reply);
@@ -37,4 +37,7 @@ internal static partial class NbdLog
 
     [LoggerMessage(EventId = 6011, Level = LogLevel.Error, Message = "Accepting a connection failed")]
     public static partial void AcceptFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 6012, Level = LogLevel.Warning, Message = "Connection {Connection} closed: it did not finish negotiating within the handshake limit of {Limit}")]
+    public static partial void HandshakeTimedOut(ILogger logger, int connection, TimeSpan limit);
 }

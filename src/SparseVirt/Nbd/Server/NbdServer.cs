@@ -24,6 +24,7 @@ public sealed class NbdServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<int, Connection> _connections = new();
     private readonly ConcurrentDictionary<int, Task> _connectionTasks = new();
+    private readonly PieceBudget _pieces = new(PieceBudget.DefaultSharedPieces);
     private readonly Task _acceptLoop;
     private int _nextConnectionId;
     private Task? _stopTask;
@@ -175,7 +176,7 @@ public sealed class NbdServer : IAsyncDisposable
             }
             if (_connections.Count >= _options.MaxConnections)
             {
-                NbdLog.TooManyConnections(_logger, _connections.Count);
+                NbdLog.TooManyConnections(_logger, _connections.Count, _options.MaxConnections);
                 socket.Dispose();
                 continue;
             }
@@ -184,7 +185,7 @@ public sealed class NbdServer : IAsyncDisposable
                 socket.NoDelay = true;
             }
             int id = Interlocked.Increment(ref _nextConnectionId);
-            var connection = new Connection(id, socket, _registry, _options, _logger, _stopping.Token);
+            var connection = new Connection(id, socket, _registry, _options, _pieces, _logger, _stopping.Token);
             _connections[id] = connection;
             NbdLog.Accepted(_logger, id);
             _connectionTasks[id] = RunConnectionAsync(id, connection);

@@ -22,12 +22,24 @@ public sealed record NbdServerOptions
     /// <summary>Where connections, protocol errors and stops are logged, or <see langword="null"/> for nowhere.</summary>
     public ILogger? Logger { get; private init; }
 
-    /// <summary>How many clients may be connected at once; more are closed as they arrive.</summary>
+    /// <summary>
+    /// How many clients may be connected at once. One more is accepted and closed at once, before the greeting (as
+    /// nbdkit's limit filter rejects later clients), so it sees end of stream rather than waiting unanswered in the
+    /// listen backlog; the refusal is logged.
+    /// </summary>
     public int MaxConnections { get; private init; } = 256;
 
     /// <summary>
+    /// How long a client has to finish negotiating (to choose an export) from the moment it is accepted; one that has
+    /// not is disconnected and logged, so clients that connect and stall cannot hold connection slots. Like qemu-nbd's
+    /// <c>--handshake-limit</c>, 10 seconds by default; <see cref="Timeout.InfiniteTimeSpan"/> for none.
+    /// </summary>
+    public TimeSpan HandshakeLimit { get; private init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// How many requests of one connection are handled at once (QEMU keeps up to 16 in flight); the connection reads
-    /// no further request until one completes. With the 32 MiB request limit this bounds a connection's buffers.
+    /// no further request until one completes. Each holds at most one 256 KiB buffer (larger reads and writes go a piece
+    /// at a time), and beyond one per connection those come from a server-wide 64 MiB allowance.
     /// </summary>
     public int MaxRequestsInFlight { get; private init; } = 16;
 
@@ -59,6 +71,20 @@ public sealed record NbdServerOptions
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
         return this with { MaxConnections = value };
+    }
+
+    /// <summary>
+    /// A copy giving clients <paramref name="value"/> to finish negotiating (more than zero and at most 24 days, or
+    /// <see cref="Timeout.InfiniteTimeSpan"/> for no limit).
+    /// </summary>
+    public NbdServerOptions WithHandshakeLimit(TimeSpan value)
+    {
+        if (value != Timeout.InfiniteTimeSpan)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(value, TimeSpan.Zero);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, TimeSpan.FromDays(24));
+        }
+        return this with { HandshakeLimit = value };
     }
 
     /// <summary>A copy handling at most <paramref name="value"/> requests of one connection at once.</summary>

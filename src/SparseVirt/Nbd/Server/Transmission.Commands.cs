@@ -115,6 +115,7 @@ internal sealed partial class Transmission
             await SendErrorAsync(header, NbdError.Overflow, $"An unfragmented read is limited to {PieceBytes} bytes.").ConfigureAwait(false);
             return;
         }
+        bool sharedPiece = await _pieces.TakeAsync(_aborted).ConfigureAwait(false);
         byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(header.Length, (uint)PieceBytes));
         var extents = new List<BlockExtent>();
         try
@@ -149,6 +150,7 @@ internal sealed partial class Transmission
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+            _pieces.Return(sharedPiece);
         }
     }
 
@@ -156,8 +158,18 @@ internal sealed partial class Transmission
     {
         long offset = (long)header.Offset;
         long end = offset + header.Length;
+        bool sharedPiece = await _pieces.TakeAsync(_aborted).ConfigureAwait(false);
         byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(header.Length, (uint)PieceBytes));
-        await _replies.EnterAsync().ConfigureAwait(false);
+        try
+        {
+            await _replies.EnterAsync().ConfigureAwait(false);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            _pieces.Return(sharedPiece);
+            throw;
+        }
         try
         {
             // A simple reply cannot report an error once its header is out: the first piece is read before it, and a
@@ -196,6 +208,7 @@ internal sealed partial class Transmission
         {
             _replies.Exit();
             ArrayPool<byte>.Shared.Return(buffer);
+            _pieces.Return(sharedPiece);
         }
     }
 

@@ -11,9 +11,10 @@ namespace SparseVirt.Nbd.Server;
 /// replying when it is done (so replies go out of order), until the client disconnects or the server stops.
 /// </summary>
 /// <remarks>
-/// Memory is bounded whatever the client sends: a request's buffer is at most <see cref="PieceBytes"/> for reads and
-/// <see cref="MaxPayloadBytes"/> for writes, at most <c>MaxRequestsInFlight</c> requests hold one, and of those at
-/// most <see cref="LargeRequestsInFlight"/> may be larger than a piece.
+/// Memory is bounded whatever the client sends: a request's buffer is at most <see cref="PieceBytes"/> (a larger
+/// write is received and written a piece at a time), at most <c>MaxRequestsInFlight</c> requests hold one, and
+/// buffers beyond the connection's first come from the server-wide <see cref="PieceBudget"/>, so clients that stop
+/// reading replies cannot together hold more than one piece each plus the shared allowance.
 /// </remarks>
 internal sealed partial class Transmission : IDisposable
 {
@@ -22,9 +23,6 @@ internal sealed partial class Transmission : IDisposable
 
     /// <summary>Reads are produced and sent in pieces of at most this size.</summary>
     public const int PieceBytes = 256 * 1024;
-
-    /// <summary>How many requests with a buffer over <see cref="PieceBytes"/> a connection may hold at once.</summary>
-    public const int LargeRequestsInFlight = 2;
 
     private readonly PipeReader _reader;
     private readonly ReplyChannel _replies;
@@ -36,8 +34,8 @@ internal sealed partial class Transmission : IDisposable
     private readonly CancellationToken _aborted;
     private readonly int _maxInFlight;
     private readonly SemaphoreSlim _slots;
-    private readonly SemaphoreSlim _largeSlots = new(LargeRequestsInFlight, LargeRequestsInFlight);
     private readonly TimeSpan _shutdownTimeout;
+    private readonly PieceAllowance _pieces;
 
     public Transmission(PipeReader reader, ReplyChannel replies, NegotiatedSession session, ConnectionContext context)
     {
@@ -52,6 +50,7 @@ internal sealed partial class Transmission : IDisposable
         _maxInFlight = context.MaxRequestsInFlight;
         _slots = new SemaphoreSlim(_maxInFlight, _maxInFlight);
         _shutdownTimeout = context.ShutdownTimeout;
+        _pieces = new PieceAllowance(context.Pieces);
     }
 
     /// <summary>Serves requests until the client disconnects, the connection breaks or the server stops.</summary>
@@ -84,10 +83,13 @@ internal sealed partial class Transmission : IDisposable
     public void Dispose()
     {
         _slots.Dispose();
-        _largeSlots.Dispose();
+        _pieces.Dispose();
     }
 
-    /// <summary>Takes a slot, reads the request's payload if any, and starts handling it without waiting.</summary>
+    /// <summary>
+    /// Takes a slot, reads the request's payload if any, and starts handling it without waiting (a write larger than a
+    /// piece is handled here, as its payload arrives).
+    /// </summary>
     private async Task AcceptAsync(NbdRequestHeader header, CancellationToken cancellationToken)
     {
         bool hasPayload = header.Command == NbdCommand.Write;
@@ -96,33 +98,40 @@ internal sealed partial class Transmission : IDisposable
             // Its payload would have to be read (gigabytes, perhaps) to find the next header: the connection ends here.
             throw new NbdProtocolException($"A write of {header.Length} bytes at {header.Offset} exceeds the {MaxPayloadBytes}-byte request limit.");
         }
-        int bufferBytes = hasPayload ? (int)header.Length : header.Command == NbdCommand.Read ? (int)Math.Min(header.Length, (uint)PieceBytes) : 0;
-        bool large = bufferBytes > PieceBytes;
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (hasPayload && header.Length > PieceBytes)
+        {
+            try
+            {
+                await WriteInPiecesAsync(header, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _slots.Release();
+            }
+            return;
+        }
         byte[]? payload = null;
-        bool largeTaken = false;
+        bool? piece = null;
         try
         {
-            if (large)
-            {
-                await _largeSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
-                largeTaken = true;
-            }
             if (hasPayload)
             {
-                payload = ArrayPool<byte>.Shared.Rent(bufferBytes);
-                await ReadPayloadAsync(payload.AsMemory(0, bufferBytes), cancellationToken).ConfigureAwait(false);
+                piece = await _pieces.TakeAsync(cancellationToken).ConfigureAwait(false);
+                payload = ArrayPool<byte>.Shared.Rent((int)header.Length);
+                await ReadPayloadAsync(payload.AsMemory(0, (int)header.Length), cancellationToken).ConfigureAwait(false);
             }
         }
         catch
         {
-            Release(payload, largeTaken);
+            Release(payload, piece);
             throw;
         }
-        _ = HandleAsync(header, payload, largeTaken);
+        _ = HandleAsync(header, payload, piece);
     }
 
-    private async Task HandleAsync(NbdRequestHeader header, byte[]? payload, bool large)
+    /// <summary>Handles one request; <paramref name="piece"/> says whether its payload holds a shared piece (null: no payload).</summary>
+    private async Task HandleAsync(NbdRequestHeader header, byte[]? payload, bool? piece)
     {
         try
         {
@@ -135,19 +144,19 @@ internal sealed partial class Transmission : IDisposable
         }
         finally
         {
-            Release(payload, large);
+            Release(payload, piece);
         }
     }
 
-    private void Release(byte[]? payload, bool large)
+    private void Release(byte[]? payload, bool? piece)
     {
         if (payload is not null)
         {
             ArrayPool<byte>.Shared.Return(payload);
         }
-        if (large)
+        if (piece is { } shared)
         {
-            _largeSlots.Release();
+            _pieces.Return(shared);
         }
         _slots.Release();
     }
@@ -219,4 +228,4 @@ internal sealed partial class Transmission : IDisposable
 }
 
 /// <summary>What a connection's transmission phase needs from the server.</summary>
-internal sealed record ConnectionContext(int Id, ILogger Logger, CancellationToken Stopping, CancellationToken Aborted, int MaxRequestsInFlight, TimeSpan ShutdownTimeout);
+internal sealed record ConnectionContext(int Id, ILogger Logger, CancellationToken Stopping, CancellationToken Aborted, int MaxRequestsInFlight, TimeSpan ShutdownTimeout, PieceBudget Pieces);
