@@ -1,4 +1,6 @@
+using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
+using SparseVirt.Interop;
 
 namespace SparseVirt.Sparse.IO;
 
@@ -13,7 +15,7 @@ internal static class MappedFileCopy
 {
     // The mapping moves through the source in windows this large, each faulted in at once (MAP_POPULATE): the
     // process's resident memory grows by one window at most, and one window is plenty to amortise mmap.
-    private const int WindowBytes = 16 * 1024 * 1024;
+    private const long WindowBytes = 16L * 1024 * 1024;
 
     // Each write takes this much of the window: long enough to amortise the call, short enough for the CPU cache.
     private const int WriteBytes = 1024 * 1024;
@@ -26,25 +28,56 @@ internal static class MappedFileCopy
     /// mapped. The caller copies the rest another way.
     /// </summary>
     /// <exception cref="IOException">Writing failed (no space, I/O error ...).</exception>
-    public static long Copy(SafeFileHandle source, long sourceOffset, SafeFileHandle destination, long destinationOffset, long length, CancellationToken cancellationToken)
+    public static unsafe long Copy(SafeFileHandle source, long sourceOffset, SafeFileHandle destination, long destinationOffset, long length, CancellationToken cancellationToken)
     {
+        if (!OperatingSystem.IsLinux() || sourceOffset + length > SourceLength(source))
+        {
+            return 0;
+        }
+
+        long pageMask = Environment.SystemPageSize - 1;
         long copied = 0;
         while (copied < length)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            int windowLength = (int)Math.Min(length - copied, WindowBytes);
-            using MappedFileWindow? window = MappedFileWindow.TryMap(source, sourceOffset + copied, windowLength);
-            if (window is null)
+            long windowStart = (sourceOffset + copied) & ~pageMask;
+            long lead = sourceOffset + copied - windowStart;
+            long windowLength = Math.Min(length - copied, WindowBytes);
+            nuint mappedLength = (nuint)(lead + windowLength);
+            nint address = Libc.Mmap(0, mappedLength, Libc.ProtRead, Libc.MapShared | Libc.MapPopulate, source, windowStart);
+            if (address == Libc.MapFailed)
             {
+                _ = Marshal.GetLastPInvokeError();
                 return copied;
             }
-            ReadOnlySpan<byte> bytes = window.GetSpan();
-            for (int done = 0; done < windowLength; done += WriteBytes)
+
+            try
             {
-                RandomAccess.Write(destination, bytes.Slice(done, Math.Min(WriteBytes, windowLength - done)), destinationOffset + copied + done);
+                byte* window = (byte*)address + lead;
+                for (long done = 0; done < windowLength; done += WriteBytes)
+                {
+                    int count = (int)Math.Min(WriteBytes, windowLength - done);
+                    RandomAccess.Write(destination, new ReadOnlySpan<byte>(window + done, count), destinationOffset + copied + done);
+                }
+            }
+            finally
+            {
+                _ = Libc.Munmap(address, mappedLength);
             }
             copied += windowLength;
         }
         return copied;
+    }
+
+    private static long SourceLength(SafeFileHandle source)
+    {
+        try
+        {
+            return RandomAccess.GetLength(source);
+        }
+        catch (IOException)
+        {
+            return -1;
+        }
     }
 }

@@ -6,15 +6,10 @@ namespace SparseVirt.Sparse;
 
 /// <summary>
 /// Raw data in a file (or a part of one): holes the file system reports (SEEK_DATA / SEEK_HOLE) come back as hole
-/// pieces without being read, as long as they cover whole blocks; whole blocks of data are mapped (one window per
-/// piece, classified and written without a copy into a buffer), and what cannot be mapped is read with positional reads.
+/// pieces without being read, as long as they cover whole blocks; everything else is read with positional reads.
 /// </summary>
 internal sealed class FileRawSource : RawSource
 {
-    // One mapped piece: big enough to amortise mmap, and with the read-ahead piece beside it, what the conversion
-    // adds to the process's resident memory.
-    private const int MappedPieceBytes = 8 * 1024 * 1024;
-
     private readonly SafeFileHandle _handle;
     private readonly long _start;
     private readonly long _length;
@@ -59,19 +54,7 @@ internal sealed class FileRawSource : RawSource
             return new RawPiece(true, holeLength);
         }
 
-        long available = _regionEnd - _offset;
-        if (available >= _blockSize)
-        {
-            int whole = (int)Math.Min(MappedPieceBytes, available);
-            whole -= whole % (int)_blockSize;
-            if (MappedFileWindow.TryMap(_handle, _start + _offset, whole) is { } window)
-            {
-                _offset += whole;
-                return new RawPiece(false, whole, window);
-            }
-        }
-
-        int wanted = (int)Math.Min(buffer.Length, available);
+        int wanted = (int)Math.Min(buffer.Length, _regionEnd - _offset);
         int read = 0;
         while (read < wanted)
         {

@@ -247,13 +247,6 @@ public static class SparseConverter
                     await writer.AddZerosAsync((piece.Length + blockSize - 1) / blockSize).ConfigureAwait(false);
                     holes += piece.Length;
                 }
-                else if (piece.Mapped is { } window)
-                {
-                    using (window)
-                    {
-                        await AddBlocksAsync(window.Memory, writer).ConfigureAwait(false);
-                    }
-                }
                 else
                 {
                     int length = (int)piece.Length;
@@ -271,8 +264,7 @@ public static class SparseConverter
             // A read still running owns a buffer: let it end before the buffers go back to the pool.
             try
             {
-                IDisposable? unused = (await pending.ConfigureAwait(false)).Mapped;
-                unused?.Dispose();
+                await pending.ConfigureAwait(false);
             }
             catch (Exception) when (!pending.IsCompletedSuccessfully)
             {
