@@ -5,18 +5,13 @@ using SparseVirt.Interop;
 namespace SparseVirt.Sparse.IO;
 
 /// <summary>
-/// Copies byte ranges between files without a user-space buffer: with copy_file_range(2), so the data never enters
-/// user space (and file systems that can share extents may not copy it at all), or, for long ranges whose offsets
-/// differ within a page, from a mapping of the source (<see cref="MappedFileCopy"/>), which the kernel's copy is slow
-/// at. Callers fall back to read/write when it reports unsupported.
+/// Copies byte ranges between files with copy_file_range(2), so the data never enters user space (and file systems
+/// that can share extents may not copy it at all). Callers fall back to read/write when it reports unsupported.
 /// </summary>
 internal static class KernelFileCopy
 {
     // One call moves at most this much, so cancellation is noticed between calls on huge chunks.
     private const long MaxBytesPerCall = 256L * 1024 * 1024;
-
-    // Shorter misaligned ranges are not worth a mapping: copy_file_range is as fast there.
-    private const long MappedCopyMinimum = 1024 * 1024;
 
     private static volatile bool s_unavailable = !OperatingSystem.IsLinux();
 
@@ -27,17 +22,7 @@ internal static class KernelFileCopy
     /// copies the rest itself, and so finds any truncation).
     /// </summary>
     /// <exception cref="IOException">The copy failed for another reason (no space, I/O error ...).</exception>
-    public static long Copy(SafeFileHandle source, long sourceOffset, SafeFileHandle destination, long destinationOffset, long length, CancellationToken cancellationToken)
-    {
-        long mapped = 0;
-        if (length >= MappedCopyMinimum && ((sourceOffset ^ destinationOffset) & (Environment.SystemPageSize - 1)) != 0)
-        {
-            mapped = MappedFileCopy.Copy(source, sourceOffset, destination, destinationOffset, length, cancellationToken);
-        }
-        return mapped + CopyInKernel(source, sourceOffset + mapped, destination, destinationOffset + mapped, length - mapped, cancellationToken);
-    }
-
-    private static unsafe long CopyInKernel(SafeFileHandle source, long sourceOffset, SafeFileHandle destination, long destinationOffset, long length, CancellationToken cancellationToken)
+    public static unsafe long Copy(SafeFileHandle source, long sourceOffset, SafeFileHandle destination, long destinationOffset, long length, CancellationToken cancellationToken)
     {
         if (s_unavailable)
         {
