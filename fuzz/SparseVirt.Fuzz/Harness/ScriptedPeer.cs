@@ -27,6 +27,9 @@ internal sealed class ScriptedPeer
 
     public IDuplexPipe ClientPipe { get; }
 
+    /// <summary>The client's end as a stream, for clients that take one (the guest agent); disposing it closes the client's side.</summary>
+    public Stream ClientStream => new DuplexStream(_toClient.Reader.AsStream(), _toServer.Writer.AsStream());
+
     /// <summary>The input's turns: split at NUL bytes, at most <see cref="MaxTurns"/>.</summary>
     public static List<ReadOnlyMemory<byte>> Turns(byte[] input)
     {
@@ -50,17 +53,18 @@ internal sealed class ScriptedPeer
     /// Plays <paramref name="input"/> to the client, then closes the connection. Before turn <c>k</c> (from 1) the
     /// peer waits for <paramref name="requestsBeforeTurn"/>[k] more requests (none past the list's end), as a server
     /// answers what it was asked; it stops waiting when the client closes, after <see cref="TurnWait"/>, or at once
-    /// when nothing it sent since the last wait held a line end (the client cannot have acted on it).
+    /// when nothing it sent since the last wait held a line end (the client cannot have acted on it). With
+    /// <paramref name="clientSpeaksFirst"/> (the guest agent: no greeting, the client starts) turn 0 waits too.
     /// </summary>
-    public async Task PlayAsync(byte[] input, IReadOnlyList<int> requestsBeforeTurn)
+    public async Task PlayAsync(byte[] input, IReadOnlyList<int> requestsBeforeTurn, bool clientSpeaksFirst = false)
     {
         List<ReadOnlyMemory<byte>> turns = Turns(input);
-        bool lineSent = false;
+        bool lineSent = clientSpeaksFirst;
         bool clientClosed = false;
         for (int k = 0; k < turns.Count; k++)
         {
             int wanted = k < requestsBeforeTurn.Count ? requestsBeforeTurn[k] : 0;
-            if (k > 0 && wanted > 0 && lineSent && !clientClosed)
+            if ((k > 0 || clientSpeaksFirst) && wanted > 0 && lineSent && !clientClosed)
             {
                 clientClosed = !await ReadRequestsAsync(wanted).ConfigureAwait(false);
                 lineSent = false;
@@ -108,6 +112,45 @@ internal sealed class ScriptedPeer
             {
                 return false;
             }
+        }
+    }
+
+    private sealed class DuplexStream(Stream input, Stream output) : Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Flush() => output.Flush();
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => output.FlushAsync(cancellationToken);
+
+        public override int Read(byte[] buffer, int offset, int count) => input.Read(buffer, offset, count);
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => input.ReadAsync(buffer, cancellationToken);
+
+        public override void Write(byte[] buffer, int offset, int count) => output.Write(buffer, offset, count);
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => output.WriteAsync(buffer, cancellationToken);
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                input.Dispose();
+                output.Dispose();
+            }
+            base.Dispose(disposing);
         }
     }
 

@@ -14,11 +14,28 @@ internal sealed class Connection(int id, Socket socket, ExportRegistry exports, 
 
     public async Task RunAsync()
     {
-        using var aborted = new CancellationTokenSource();
-        using var negotiationCancellation = CancellationTokenSource.CreateLinkedTokenSource(stopping, aborted.Token);
         var stream = new NetworkStream(socket, ownsSocket: true);
         PipeReader reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 4096, leaveOpen: true));
         PipeWriter writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true));
+        try
+        {
+            await ServeAsync(id, reader, writer, exports, options, logger, stopping).ConfigureAwait(false);
+        }
+        finally
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Runs one connection over <paramref name="reader"/> and <paramref name="writer"/> (both completed on return): the
+    /// transport-free core, which the fuzzing driver also runs over in-memory pipes. The client breaking the protocol
+    /// or going away ends the connection normally; any other exception is a bug and propagates.
+    /// </summary>
+    public static async Task ServeAsync(int id, PipeReader reader, PipeWriter writer, ExportRegistry exports, NbdServerOptions options, ILogger logger, CancellationToken stopping)
+    {
+        using var aborted = new CancellationTokenSource();
+        using var negotiationCancellation = CancellationTokenSource.CreateLinkedTokenSource(stopping, aborted.Token);
         using var replies = new ReplyChannel(writer, aborted);
         try
         {
@@ -53,7 +70,6 @@ internal sealed class Connection(int id, Socket socket, ExportRegistry exports, 
             {
                 // Whatever was left unsent has nowhere to go.
             }
-            await stream.DisposeAsync().ConfigureAwait(false);
         }
     }
 }

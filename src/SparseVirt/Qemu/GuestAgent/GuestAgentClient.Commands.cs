@@ -12,7 +12,8 @@ public sealed partial class GuestAgentClient
 
     /// <summary>The agent's version and commands (<c>guest-info</c>).</summary>
     public async Task<GuestAgentInfo> GetInfoAsync(CancellationToken cancellationToken = default) =>
-        QmpClient.Deserialize("guest-info", await ExecuteAsync("guest-info", null, cancellationToken).ConfigureAwait(false), GuestAgentJsonContext.Default.GuestAgentInfo);
+        QmpClient.Deserialize("guest-info", await ExecuteAsync("guest-info", null, cancellationToken).ConfigureAwait(false), GuestAgentJsonContext.Default.GuestAgentInfo)
+            .WithMissingMembersDefaulted();
 
     /// <summary>The guest operating system (<c>guest-get-osinfo</c>).</summary>
     public async Task<GuestOsInfo> GetOsInfoAsync(CancellationToken cancellationToken = default) =>

@@ -133,7 +133,7 @@ public sealed partial class GuestAgentClient : IAsyncDisposable
 
     private async Task SyncCoreAsync(CancellationToken cancellationToken)
     {
-        long id = Random.Shared.NextInt64(1, int.MaxValue);
+        long id = _options.SyncIdSource();
         // Whatever arrives before the agent's 0xFF belongs to an earlier exchange (or is the agent's complaint about our 0xFF).
         Volatile.Write(ref _awaitingDelimiter, 1);
         byte[] request = [Delimiter, .. Request("guest-sync-delimited", new JsonObject { ["id"] = id })];
