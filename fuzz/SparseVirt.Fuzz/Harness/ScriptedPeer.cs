@@ -11,8 +11,8 @@ namespace SparseVirt.Fuzz.Harness;
 /// </summary>
 internal sealed class ScriptedPeer
 {
-    /// <summary>How long the peer waits for a request before sending its next turn anyway.</summary>
-    public static readonly TimeSpan TurnWait = TimeSpan.FromMilliseconds(250);
+    /// <summary>How long the peer waits for a request before sending its next turn anyway, unless told otherwise.</summary>
+    public static readonly TimeSpan DefaultTurnWait = TimeSpan.FromMilliseconds(250);
 
     /// <summary>At most this many turns; the rest of the input goes into the last.</summary>
     public const int MaxTurns = 12;
@@ -20,15 +20,25 @@ internal sealed class ScriptedPeer
     private readonly Pipe _toClient = new();
     private readonly Pipe _toServer = new();
 
-    public ScriptedPeer()
+    /// <param name="turnWait">
+    /// How long to wait for a request before sending the next turn anyway (<see cref="DefaultTurnWait"/> when null).
+    /// Shorter suits a client with one request at a time (the guest agent), where a turn that answers nothing leaves
+    /// the client waiting and the peer always waits the whole time; longer keeps replies behind their requests on a
+    /// loaded machine.
+    /// </param>
+    public ScriptedPeer(TimeSpan? turnWait = null)
     {
+        TurnWait = turnWait ?? DefaultTurnWait;
         ClientPipe = new DuplexPipe(_toClient.Reader, _toServer.Writer);
     }
 
     public IDuplexPipe ClientPipe { get; }
 
+    /// <summary>How long the peer waits for a request before sending its next turn anyway.</summary>
+    public TimeSpan TurnWait { get; }
+
     /// <summary>The client's end as a stream, for clients that take one (the guest agent); disposing it closes the client's side.</summary>
-    public Stream ClientStream => new DuplexStream(_toClient.Reader.AsStream(), _toServer.Writer.AsStream());
+    public Stream ClientStream => new Tests.Qemu.DuplexStream(_toClient.Reader.AsStream(), _toServer.Writer.AsStream());
 
     /// <summary>The input's turns: split at NUL bytes, at most <see cref="MaxTurns"/>.</summary>
     public static List<ReadOnlyMemory<byte>> Turns(byte[] input)
@@ -112,45 +122,6 @@ internal sealed class ScriptedPeer
             {
                 return false;
             }
-        }
-    }
-
-    private sealed class DuplexStream(Stream input, Stream output) : Stream
-    {
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override void Flush() => output.Flush();
-
-        public override Task FlushAsync(CancellationToken cancellationToken) => output.FlushAsync(cancellationToken);
-
-        public override int Read(byte[] buffer, int offset, int count) => input.Read(buffer, offset, count);
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => input.ReadAsync(buffer, cancellationToken);
-
-        public override void Write(byte[] buffer, int offset, int count) => output.Write(buffer, offset, count);
-
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => output.WriteAsync(buffer, cancellationToken);
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                input.Dispose();
-                output.Dispose();
-            }
-            base.Dispose(disposing);
         }
     }
 

@@ -79,7 +79,8 @@ internal sealed class GuestAgentTarget : FuzzTarget
 
     private static async Task RunAsync(byte[] input)
     {
-        var peer = new ScriptedPeer();
+        // One request at a time: a turn that answers nothing costs the whole wait, so it is short.
+        var peer = new ScriptedPeer(TimeSpan.FromMilliseconds(40));
         // Each turn answers one request: the connection's sync, then one per command below.
         Task playing = peer.PlayAsync(input, Enumerable.Repeat(1, ScriptedPeer.MaxTurns).ToArray(), clientSpeaksFirst: true);
         long nextId = FirstSyncId;
