@@ -128,8 +128,10 @@ internal sealed class NbdServerTarget : FuzzTarget
     private static async Task RunAsync(byte[] input)
     {
         // The client's bytes are all there from the start and then the stream ends, so the server always sees EOF.
-        var toServer = new Pipe(new PipeOptions(pauseWriterThreshold: 0));
-        var toClient = new Pipe();
+        // Inline schedulers: continuations run on the thread that completed the read or flush, not on another pool
+        // thread, so fewer thread hops interleave the instrumented code differently from one run to the next.
+        var toServer = new Pipe(new PipeOptions(readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, pauseWriterThreshold: 0));
+        var toClient = new Pipe(new PipeOptions(readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline));
         await toServer.Writer.WriteAsync(input).ConfigureAwait(false);
         await toServer.Writer.CompleteAsync().ConfigureAwait(false);
         Task draining = DrainAsync(toClient.Reader);
