@@ -11,8 +11,8 @@ namespace SparseVirt.Fuzz.Harness;
 /// </summary>
 internal sealed class ScriptedPeer
 {
-    /// <summary>How long the peer waits for a request before sending its next turn anyway.</summary>
-    public static readonly TimeSpan TurnWait = TimeSpan.FromMilliseconds(250);
+    /// <summary>How long the peer waits for a request before sending its next turn anyway, unless told otherwise.</summary>
+    public static readonly TimeSpan DefaultTurnWait = TimeSpan.FromMilliseconds(250);
 
     /// <summary>At most this many turns; the rest of the input goes into the last.</summary>
     public const int MaxTurns = 12;
@@ -20,12 +20,25 @@ internal sealed class ScriptedPeer
     private readonly Pipe _toClient = new();
     private readonly Pipe _toServer = new();
 
-    public ScriptedPeer()
+    /// <param name="turnWait">
+    /// How long to wait for a request before sending the next turn anyway (<see cref="DefaultTurnWait"/> when null).
+    /// Shorter suits a client with one request at a time (the guest agent), where a turn that answers nothing leaves
+    /// the client waiting and the peer always waits the whole time; longer keeps replies behind their requests on a
+    /// loaded machine.
+    /// </param>
+    public ScriptedPeer(TimeSpan? turnWait = null)
     {
+        TurnWait = turnWait ?? DefaultTurnWait;
         ClientPipe = new DuplexPipe(_toClient.Reader, _toServer.Writer);
     }
 
     public IDuplexPipe ClientPipe { get; }
+
+    /// <summary>How long the peer waits for a request before sending its next turn anyway.</summary>
+    public TimeSpan TurnWait { get; }
+
+    /// <summary>The client's end as a stream, for clients that take one (the guest agent); disposing it closes the client's side.</summary>
+    public Stream ClientStream => new Tests.Qemu.DuplexStream(_toClient.Reader.AsStream(), _toServer.Writer.AsStream());
 
     /// <summary>The input's turns: split at NUL bytes, at most <see cref="MaxTurns"/>.</summary>
     public static List<ReadOnlyMemory<byte>> Turns(byte[] input)
@@ -50,17 +63,18 @@ internal sealed class ScriptedPeer
     /// Plays <paramref name="input"/> to the client, then closes the connection. Before turn <c>k</c> (from 1) the
     /// peer waits for <paramref name="requestsBeforeTurn"/>[k] more requests (none past the list's end), as a server
     /// answers what it was asked; it stops waiting when the client closes, after <see cref="TurnWait"/>, or at once
-    /// when nothing it sent since the last wait held a line end (the client cannot have acted on it).
+    /// when nothing it sent since the last wait held a line end (the client cannot have acted on it). With
+    /// <paramref name="clientSpeaksFirst"/> (the guest agent: no greeting, the client starts) turn 0 waits too.
     /// </summary>
-    public async Task PlayAsync(byte[] input, IReadOnlyList<int> requestsBeforeTurn)
+    public async Task PlayAsync(byte[] input, IReadOnlyList<int> requestsBeforeTurn, bool clientSpeaksFirst = false)
     {
         List<ReadOnlyMemory<byte>> turns = Turns(input);
-        bool lineSent = false;
+        bool lineSent = clientSpeaksFirst;
         bool clientClosed = false;
         for (int k = 0; k < turns.Count; k++)
         {
             int wanted = k < requestsBeforeTurn.Count ? requestsBeforeTurn[k] : 0;
-            if (k > 0 && wanted > 0 && lineSent && !clientClosed)
+            if ((k > 0 || clientSpeaksFirst) && wanted > 0 && lineSent && !clientClosed)
             {
                 clientClosed = !await ReadRequestsAsync(wanted).ConfigureAwait(false);
                 lineSent = false;

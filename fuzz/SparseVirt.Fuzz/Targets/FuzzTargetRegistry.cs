@@ -12,6 +12,8 @@ internal static class FuzzTargetRegistry
         new QmpClientTarget(),
         new SuperMetadataTarget(),
         new GptReadTarget(),
+        new NbdServerTarget(),
+        new GuestAgentTarget(),
     ];
 
     public static FuzzTarget? Find(string name) => All.FirstOrDefault(t => string.Equals(t.Name, name, StringComparison.Ordinal));

@@ -47,6 +47,28 @@ public class CopyOnWriteOverlayTests
     }
 
     [Test]
+    public async Task Reset_forgets_every_change_so_the_overlay_reads_as_its_source_again()
+    {
+        var source = new ScriptedBlockSource(4096, (2 * 4096, BlockExtentKind.Data), (2 * 4096, BlockExtentKind.Hole), (100, BlockExtentKind.Data));
+        byte[] original = source.ToArray();
+        using CopyOnWriteOverlay overlay = CopyOnWriteOverlay.Create(source, path: null);
+        await overlay.WriteAsync(100, new byte[5000].Select(_ => (byte)0xAB).ToArray(), forceUnitAccess: false, CancellationToken.None);
+        await overlay.ZeroAsync(0, 4096, allocate: true, forceUnitAccess: false, CancellationToken.None);
+        await overlay.WriteAsync(overlay.Length - 50, new byte[50], forceUnitAccess: false, CancellationToken.None);
+
+        overlay.Reset();
+
+        byte[] read = new byte[overlay.Length];
+        await overlay.ReadAsync(0, read);
+        Assert.That(read, Is.EqualTo(original));
+        Assert.That(overlay.GetExtents(0, overlay.Length), Is.EqualTo(source.GetExtents(0, source.Length)));
+        // Written again after the reset: the new bytes, not the ones the file still holds from before.
+        await overlay.WriteAsync(4096, new byte[] { 1, 2, 3 }, forceUnitAccess: false, CancellationToken.None);
+        overlay.Read(4096 - 2, read.AsSpan(0, 7));
+        Assert.That(read.AsSpan(0, 7).ToArray(), Is.EqualTo((byte[])[original[4094], original[4095], 1, 2, 3, original[4099], original[4100]]));
+    }
+
+    [Test]
     public async Task Zeroing_whole_blocks_leaves_holes_and_partial_blocks_are_written()
     {
         var source = new ScriptedBlockSource(4096, (8 * 4096, BlockExtentKind.Data));

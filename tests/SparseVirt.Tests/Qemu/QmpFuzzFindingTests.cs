@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using SparseVirt.Qemu.Qmp;
+using SparseVirt.Tests.Infrastructure;
 
 namespace SparseVirt.Tests.Qemu;
 
@@ -14,21 +15,10 @@ public sealed class QmpFuzzFindingTests
 {
     private static readonly QmpClientOptions Options = QmpClientOptions.Default.WithNegotiationTimeout(TimeSpan.FromSeconds(10)).WithCommandTimeout(TimeSpan.FromSeconds(10));
 
-    private static byte[][] Turns(string finding)
-    {
-        byte[] input = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "FuzzFindings", finding));
-        var turns = new List<byte[]>();
-        foreach (Range turn in input.AsSpan().Split((byte)0))
-        {
-            turns.Add(input[turn]);
-        }
-        return [.. turns];
-    }
-
     [Test]
     public async Task A_greeting_without_the_qemu_member_connects_with_version_zero_instead_of_a_NullReferenceException()
     {
-        byte[][] turns = Turns("qmp-client-greeting-without-qemu-member.bin");
+        byte[][] turns = FuzzFindingInputs.Turns("qmp-client-greeting-without-qemu-member.bin");
         var server = new FakeQmpServer();
         Task<QmpClient> connecting = QmpClient.ConnectAsync(server.ClientPipe, Options);
         await server.SendRawAsync(turns[0]);

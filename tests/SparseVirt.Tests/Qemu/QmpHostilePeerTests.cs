@@ -125,4 +125,21 @@ public sealed class QmpHostilePeerTests
         var secondError = await Assert.ThrowsAsync<QmpConnectionClosedException>(() => second);
         Assert.That(secondError!.Message, Does.Contain("query-kvm"));
     }
+
+    [Test]
+    public async Task An_event_whose_timestamp_members_are_not_numbers_is_delivered_without_a_time()
+    {
+        (QmpClient client, FakeQmpServer server) = await ConnectAsync();
+        await using QmpClient _ = client;
+        Task<QmpEvent> wait = client.WaitForEventAsync("STOP", Options.CommandTimeout);
+        // Found by review beside the guest-agent fuzzing: JsonElement.TryGetInt64 throws for a string, which ended the connection.
+        await server.SendAsync("{\"event\": \"STOP\", \"timestamp\": {\"seconds\": \"1700000000\", \"microseconds\": {}}}");
+        QmpEvent stop = await wait;
+        Assert.That(stop.Timestamp, Is.Null);
+        Task<JsonElement> command = client.ExecuteAsync("query-status");
+        JsonElement request = await server.ReadRequestAsync();
+        await server.SendAsync($"{{\"return\": {{}}, \"id\": {request.GetProperty("id").GetRawText()}}}");
+        await command;
+        Assert.That(client.Completion.IsCompleted, Is.False, "the connection goes on");
+    }
 }

@@ -182,6 +182,24 @@ internal sealed class CopyOnWriteOverlay : IBlockSource, IDisposable
     public Task FlushAsync(CancellationToken cancellationToken) =>
         Task.Run(() => _flusher.Flush(flushToDisk: true), cancellationToken);
 
+    /// <summary>
+    /// Forgets every change, so the overlay reads as its source again: only the map is cleared, as the file's old
+    /// bytes are never read until a new write marks their block. For a harness that reuses one overlay across many
+    /// short runs (the fuzzing driver) instead of creating a file for each.
+    /// </summary>
+    public void Reset()
+    {
+        _changeLock.Wait();
+        try
+        {
+            _map.Clear();
+        }
+        finally
+        {
+            _changeLock.Release();
+        }
+    }
+
     /// <inheritdoc/>
     public void Dispose()
     {

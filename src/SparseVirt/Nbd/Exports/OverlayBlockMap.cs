@@ -42,6 +42,9 @@ internal sealed class OverlayBlockMap
         _states.AsSpan(first, last - first).Fill(state);
     }
 
+    /// <summary>Marks every block <see cref="BlockState.Base"/> again.</summary>
+    public void Clear() => Array.Clear(_states);
+
     public long RoundDown(long value) => value / Granularity * Granularity;
 
     public long RoundUp(long value) => (value + Granularity - 1) / Granularity * Granularity;

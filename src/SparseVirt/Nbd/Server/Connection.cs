@@ -14,16 +14,33 @@ internal sealed class Connection(int id, Socket socket, ExportRegistry exports, 
 
     public async Task RunAsync()
     {
-        using var aborted = new CancellationTokenSource();
-        using var negotiationCancellation = CancellationTokenSource.CreateLinkedTokenSource(stopping, aborted.Token);
-        // A client that stalls before choosing an export (one byte a second, or nothing) would hold a connection slot
-        // for as long as it likes; the limit frees the slot.
-        negotiationCancellation.CancelAfter(options.HandshakeLimit);
         var stream = new NetworkStream(socket, ownsSocket: true);
         // Zero-byte reads: an idle connection waits for data without holding a 64 KiB buffer (a thousand idle clients
         // would otherwise pin 64 MiB between them).
         PipeReader reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 4096, leaveOpen: true, useZeroByteReads: true));
         PipeWriter writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true));
+        try
+        {
+            await ServeAsync(id, reader, writer, exports, options, pieces, logger, stopping).ConfigureAwait(false);
+        }
+        finally
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Runs one connection over <paramref name="reader"/> and <paramref name="writer"/> (both completed on return): the
+    /// transport-free core, which the fuzzing driver also runs over in-memory pipes. The client breaking the protocol
+    /// or going away ends the connection normally; any other exception is a bug and propagates.
+    /// </summary>
+    public static async Task ServeAsync(int id, PipeReader reader, PipeWriter writer, ExportRegistry exports, NbdServerOptions options, PieceBudget pieces, ILogger logger, CancellationToken stopping)
+    {
+        using var aborted = new CancellationTokenSource();
+        using var negotiationCancellation = CancellationTokenSource.CreateLinkedTokenSource(stopping, aborted.Token);
+        // A client that stalls before choosing an export (one byte a second, or nothing) would hold a connection slot
+        // for as long as it likes; the limit frees the slot.
+        negotiationCancellation.CancelAfter(options.HandshakeLimit);
         using var replies = new ReplyChannel(writer, aborted);
         bool negotiated = false;
         try
@@ -65,7 +82,6 @@ internal sealed class Connection(int id, Socket socket, ExportRegistry exports, 
             {
                 // Whatever was left unsent has nowhere to go.
             }
-            await stream.DisposeAsync().ConfigureAwait(false);
         }
     }
 }

@@ -32,6 +32,9 @@ internal static partial class NbdLog
     [LoggerMessage(EventId = 6009, Level = LogLevel.Error, Message = "Connection {Connection}: reading the export failed at {Offset}")]
     public static partial void ReadFailed(ILogger logger, int connection, long offset, Exception exception);
 
+    [LoggerMessage(EventId = 6012, Level = LogLevel.Error, Message = "Connection {Connection}: {Command} at {Offset} ({Length} bytes) failed unexpectedly; the connection is closed")]
+    public static partial void RequestCrashed(ILogger logger, int connection, string command, ulong offset, uint length, Exception exception);
+
     [LoggerMessage(EventId = 6010, Level = LogLevel.Information, Message = "NBD server stopping; {Count} connections open")]
     public static partial void Stopping(ILogger logger, int count);
 

@@ -142,6 +142,13 @@ internal sealed partial class Transmission : IDisposable
             // The reply could not be sent (the client is gone, or the connection is being torn down).
             _replies.Abort();
         }
+#pragma warning disable CA1031 // Nothing awaits this task: a failure left unobserved would leave the client waiting for a reply forever.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            NbdLog.RequestCrashed(_logger, _connection, header.Command.ToString(), header.Offset, header.Length, exception);
+            _replies.Abort();
+        }
         finally
         {
             Release(payload, piece);

@@ -12,7 +12,8 @@ public sealed partial class GuestAgentClient
 
     /// <summary>The agent's version and commands (<c>guest-info</c>).</summary>
     public async Task<GuestAgentInfo> GetInfoAsync(CancellationToken cancellationToken = default) =>
-        QmpClient.Deserialize("guest-info", await ExecuteAsync("guest-info", null, cancellationToken).ConfigureAwait(false), GuestAgentJsonContext.Default.GuestAgentInfo);
+        QmpClient.Deserialize("guest-info", await ExecuteAsync("guest-info", null, cancellationToken).ConfigureAwait(false), GuestAgentJsonContext.Default.GuestAgentInfo)
+            .WithMissingMembersDefaulted();
 
     /// <summary>The guest operating system (<c>guest-get-osinfo</c>).</summary>
     public async Task<GuestOsInfo> GetOsInfoAsync(CancellationToken cancellationToken = default) =>
@@ -28,7 +29,7 @@ public sealed partial class GuestAgentClient
             args.Add((JsonNode?)JsonValue.Create(argument));
         }
         JsonElement reply = await ExecuteAsync("guest-exec", new JsonObject { ["path"] = path, ["arg"] = args, ["capture-output"] = captureOutput }, cancellationToken).ConfigureAwait(false);
-        return reply.ValueKind == JsonValueKind.Object && reply.TryGetProperty("pid", out JsonElement pid) && pid.TryGetInt64(out long value)
+        return reply.ValueKind == JsonValueKind.Object && reply.TryGetProperty("pid", out JsonElement pid) && TryGetInteger(pid, out long value)
             ? value
             : throw new QmpProtocolException($"guest-exec answered without a pid: {reply.GetRawText()}");
     }
@@ -76,7 +77,7 @@ public sealed partial class GuestAgentClient
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         JsonElement reply = await ExecuteAsync("guest-file-open", new JsonObject { ["path"] = path, ["mode"] = mode }, cancellationToken).ConfigureAwait(false);
-        return reply.TryGetInt64(out long handle) ? handle : throw new QmpProtocolException($"guest-file-open answered {reply.GetRawText()}, not a handle.");
+        return TryGetInteger(reply, out long handle) ? handle : throw new QmpProtocolException($"guest-file-open answered {reply.GetRawText()}, not a handle.");
     }
 
     /// <summary>Reads up to <paramref name="count"/> bytes from <paramref name="handle"/> (<c>guest-file-read</c>).</summary>
@@ -125,7 +126,19 @@ public sealed partial class GuestAgentClient
     }
 
     private static int? OptionalInt(JsonElement reply, string member) =>
-        reply.ValueKind == JsonValueKind.Object && reply.TryGetProperty(member, out JsonElement value) && value.TryGetInt32(out int number) ? number : null;
+        reply.ValueKind == JsonValueKind.Object && reply.TryGetProperty(member, out JsonElement value) && TryGetInteger(value, out long number)
+            && number is >= int.MinValue and <= int.MaxValue ? (int)number : null;
+
+    /// <summary>
+    /// Whether <paramref name="value"/> is a JSON integer that fits 64 bits. <see cref="JsonElement.TryGetInt64"/> alone
+    /// throws <see cref="InvalidOperationException"/> for a string or an object (found by fuzzing: a <c>guest-file-open</c>
+    /// answered with an object), which must be the agent's protocol error, not the caller's.
+    /// </summary>
+    private static bool TryGetInteger(JsonElement value, out long number)
+    {
+        number = 0;
+        return value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out number);
+    }
 
     private static byte[] Base64(JsonElement reply, string member)
     {

@@ -14,8 +14,9 @@ public sealed partial class GuestAgentClient
         Exception reason;
         try
         {
-            await LineReadLoop.RunAsync(_reader, _options.MaxMessageBytes, new ReplyConsumer(this), _lifetime.Token).ConfigureAwait(false);
-            reason = new QmpConnectionClosedException("The guest agent channel was closed.");
+            var consumer = new ReplyConsumer(this);
+            await LineReadLoop.RunAsync(_reader, _options.MaxMessageBytes, consumer, _lifetime.Token).ConfigureAwait(false);
+            reason = consumer.EndReason ?? new QmpConnectionClosedException("The guest agent channel was closed.");
         }
 #pragma warning disable CA1031 // Whatever ends the loop must fail the waiting command, or it would wait for its timeout.
         catch (Exception e)
@@ -71,8 +72,15 @@ public sealed partial class GuestAgentClient
         {
         }
 
+        /// <summary>Why the channel ended, when it says more than "closed": it closed in the middle of a reply.</summary>
+        public QmpConnectionClosedException? EndReason { get; private set; }
+
         public void OnEnd(ReadOnlySequence<byte> rest, bool canceled)
         {
+            if (!canceled && !BoundedLineFramer.IsBlank(rest))
+            {
+                EndReason = new QmpConnectionClosedException($"The guest agent channel closed in the middle of a reply ({rest.Length} bytes without a line end).");
+            }
         }
     }
 }

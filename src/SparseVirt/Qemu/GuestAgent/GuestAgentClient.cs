@@ -133,7 +133,7 @@ public sealed partial class GuestAgentClient : IAsyncDisposable
 
     private async Task SyncCoreAsync(CancellationToken cancellationToken)
     {
-        long id = Random.Shared.NextInt64(1, int.MaxValue);
+        long id = _options.SyncIdSource();
         // Whatever arrives before the agent's 0xFF belongs to an earlier exchange (or is the agent's complaint about our 0xFF).
         Volatile.Write(ref _awaitingDelimiter, 1);
         byte[] request = [Delimiter, .. Request("guest-sync-delimited", new JsonObject { ["id"] = id })];
@@ -162,6 +162,11 @@ public sealed partial class GuestAgentClient : IAsyncDisposable
             // A reply may still be on its way: the next command must resynchronise rather than take it for its own.
             _needsSync = true;
             _ = reply.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            if (e is QmpConnectionClosedException && reply.IsFaulted)
+            {
+                // The channel ended while the command waited: name the command, and keep why it ended as the cause.
+                throw new QmpConnectionClosedException($"Guest agent command '{command}' got no reply: {e.Message}", e.InnerException ?? e);
+            }
             throw e is IOException ? new QmpConnectionClosedException($"Guest agent command '{command}' could not be sent: {e.Message}", e) : e;
         }
     }

@@ -21,6 +21,20 @@ public sealed record GuestAgentClientOptions
     /// <summary>Where the client logs, or <see langword="null"/> for nowhere.</summary>
     public ILogger? Logger { get; private init; }
 
+    /// <summary>
+    /// Where the ids of <c>guest-sync-delimited</c> come from: random unless set, so that a reply left over from an
+    /// earlier client is never taken for this one's. Internal: the fuzzing driver sets a fixed sequence, so that one
+    /// input always runs the same way.
+    /// </summary>
+    internal Func<long> SyncIdSource { get; private init; } = static () => Random.Shared.NextInt64(1, int.MaxValue);
+
+    /// <summary>A copy taking its sync ids from <paramref name="source"/> (see <see cref="SyncIdSource"/>).</summary>
+    internal GuestAgentClientOptions WithSyncIdSource(Func<long> source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return this with { SyncIdSource = source };
+    }
+
     /// <summary>A copy accepting replies of up to <paramref name="bytes"/> bytes.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="bytes"/> is under 64.</exception>
     public GuestAgentClientOptions WithMaxMessageBytes(int bytes)

@@ -12,6 +12,17 @@ public sealed record GuestAgentInfo
     /// <summary>The commands the agent knows, enabled or not.</summary>
     [JsonPropertyName("supported_commands")]
     public IReadOnlyList<GuestAgentCommandInfo> SupportedCommands { get; init; } = [];
+
+    /// <summary>
+    /// This, with members the JSON left out (or gave as null) set to their defaults and null entries of the command list
+    /// dropped: the source-generated deserializer sets init-only members it did not find to null, whatever their
+    /// initializers say (found by fuzzing: a <c>guest-info</c> reply without <c>supported_commands</c> gave a null list).
+    /// </summary>
+    internal GuestAgentInfo WithMissingMembersDefaulted() => this with
+    {
+        Version = Version ?? "",
+        SupportedCommands = [.. (SupportedCommands ?? []).OfType<GuestAgentCommandInfo>().Select(c => c.Name is null ? c with { Name = "" } : c)],
+    };
 }
 
 /// <summary>One command of <see cref="GuestAgentInfo.SupportedCommands"/>.</summary>

@@ -91,8 +91,9 @@ public sealed partial class QmpClient
         const long MaxUnixSeconds = 253_402_300_798;
         if (root.TryGetProperty("timestamp", out JsonElement timestamp)
             && timestamp.ValueKind == JsonValueKind.Object
-            && timestamp.TryGetProperty("seconds", out JsonElement seconds) && seconds.TryGetInt64(out long s)
-            && timestamp.TryGetProperty("microseconds", out JsonElement microseconds) && microseconds.TryGetInt64(out long us)
+            // TryGetInt64 throws for a member that is not a number, so the kind is checked first.
+            && timestamp.TryGetProperty("seconds", out JsonElement seconds) && seconds.ValueKind == JsonValueKind.Number && seconds.TryGetInt64(out long s)
+            && timestamp.TryGetProperty("microseconds", out JsonElement microseconds) && microseconds.ValueKind == JsonValueKind.Number && microseconds.TryGetInt64(out long us)
             && s >= 0 && s <= MaxUnixSeconds && us is >= 0 and < 1_000_000)
         {
             // QEMU sends -1 for both when it could not read the host clock; values DateTimeOffset cannot hold are
