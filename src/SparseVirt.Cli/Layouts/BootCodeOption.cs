@@ -15,6 +15,7 @@ internal static class BootCodeOption
 
     public static Option<string?> Create(string appliesTo) => new("--boot-code")
     {
+        HelpName = "FILE",
         Description = $"x86 boot code (a file of at most {MaxBytes} bytes) for the protective MBR of the {appliesTo}, so a BIOS can boot it; default: zeros, as sgdisk writes.",
     };
 
