@@ -20,16 +20,17 @@ internal static class ComposeCommand
             Description = "A partition: its GPT name and its image (raw, sparse, or SUPER:PARTITION for a logical partition of a super image); in disk order.",
             Arity = ArgumentArity.OneOrMore,
         };
+        var bootCode = BootCodeOption.Create("disk");
         var command = new Command(
             "compose",
             "Write a GPT disk from images as the emulator's system-qemu.img is made: first partition at 1 MiB, each rounded up to 1 MiB, 1 MiB of tail padding, Linux filesystem type. Sparse inputs are read in place; holes stay holes.")
         {
-            output, pairs,
+            output, pairs, bootCode,
         };
         VerbRunner.SetAction(command, console, async (context, cancellationToken) =>
         {
             using var images = new ImageInputs();
-            GptComposition composition = images.ComposeGpt(context.GetValue(pairs));
+            GptComposition composition = images.ComposeGpt(context.GetValue(pairs) ?? [], context.GetValue(bootCode));
             using IProgressBar progress = TerminalProgressBar.Create(console, "compose", composition.Disk.Length);
             await BlockSourceFile.WriteAsync(composition.Disk, context.GetValue(output), progress, cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;

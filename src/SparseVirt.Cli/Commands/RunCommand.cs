@@ -27,6 +27,7 @@ internal static class RunCommand
             Arity = ArgumentArity.OneOrMore,
             AllowMultipleArgumentsPerToken = true,
         };
+        var bootCode = BootCodeOption.Create("--gpt disk");
         var memory = new Option<string>("--memory", "-m") { Description = "Guest memory, e.g. 512M or 2G.", DefaultValueFactory = _ => "512M" };
         var cpus = new Option<int>("--cpus") { Description = "Virtual CPUs.", DefaultValueFactory = _ => 1 };
         var kernel = new Option<string?>("--kernel") { Description = "Boot this kernel directly instead of from the disks." };
@@ -69,7 +70,7 @@ internal static class RunCommand
             the guest powered off by itself, 1 when QEMU failed, and 130 when stopped with Ctrl+C.
             """)
         {
-            disks, gpt, overlay, memory, cpus, kernel, initrd, append, accel, serial, forward, machine, timeout, stopTimeout, cache, qemu, expand, allowNoQemu,
+            disks, gpt, bootCode, overlay, memory, cpus, kernel, initrd, append, accel, serial, forward, machine, timeout, stopTimeout, cache, qemu, expand, allowNoQemu,
         };
 
         VerbRunner.SetAction(command, console, async (context, cancellationToken) =>
@@ -94,6 +95,7 @@ internal static class RunCommand
             {
                 Expand = context.GetValue(expand),
                 GptPartitions = context.GetValue(gpt) ?? [],
+                GptBootCode = context.GetValue(bootCode),
             };
             return await RunAsync(context, request, cancellationToken).ConfigureAwait(false);
         });
@@ -118,6 +120,10 @@ internal static class RunCommand
         {
             throw new UsageException("Give at least one disk, or --gpt LABEL=IMAGE....");
         }
+        if (request.GptBootCode is not null && request.GptPartitions.Length == 0)
+        {
+            throw new UsageException("--boot-code needs --gpt: it goes into the composed disk's protective MBR.");
+        }
         await using var served = new SparseDiskServer(context.LoggerFactory);
         var prepared = new List<Func<Task<QemuDisk>>>();
         int firstBootIndex = 1;
@@ -125,7 +131,7 @@ internal static class RunCommand
         {
             // The composed disk reads through to its images: the server owns them, and the guest boots it first.
             var inputs = new ImageInputs();
-            string name = served.Add(inputs.ComposeGpt(request.GptPartitions).Disk, writable: true, owner: inputs);
+            string name = served.Add(inputs.ComposeGpt(request.GptPartitions, request.GptBootCode).Disk, writable: true, owner: inputs);
             await context.Console.Error.WriteLineAsync($"GPT disk of {string.Join(' ', request.GptPartitions)}: composed and served over NBD (nothing written)").ConfigureAwait(false);
             int? gptBoot = request.Kernel is null ? firstBootIndex++ : null;
             prepared.Add(() => Task.FromResult(new QemuDisk(served.Export(name)).WithInterface(QemuDiskInterface.Ide).WithBootIndex(gptBoot)));
@@ -406,5 +412,8 @@ internal static class RunCommand
 
         /// <summary>LABEL=IMAGE partitions of a composed GPT disk, served first; empty for none.</summary>
         public string[] GptPartitions { get; init; } = [];
+
+        /// <summary>The --boot-code file for the composed GPT disk's protective MBR; null for zeros.</summary>
+        public string? GptBootCode { get; init; }
     }
 }

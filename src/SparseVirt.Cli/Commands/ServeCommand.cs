@@ -29,6 +29,7 @@ internal static class ServeCommand
             Arity = ArgumentArity.OneOrMore,
             AllowMultipleArgumentsPerToken = true,
         };
+        var bootCode = BootCodeOption.Create("--gpt disk");
         var socket = new Option<string?>("--socket") { Description = "Listen on this Unix socket (mode 0600). Default: a socket in a new private directory." };
         var tcp = new Option<string?>("--tcp") { Description = "Listen on TCP instead, HOST:PORT (PORT alone, or :PORT, means loopback only)." };
         var name = new Option<string>("--name") { Description = "The export's name.", DefaultValueFactory = _ => "disk" };
@@ -52,7 +53,7 @@ internal static class ServeCommand
             "can start at once. Prints the export's NBD URI as the first line of output once connections are accepted, then serves until " +
             "Ctrl+C or SIGTERM and exits 0.")
         {
-            images, gpt, socket, tcp, name, writable, overlay, maxConnections, handshakeLimit,
+            images, gpt, bootCode, socket, tcp, name, writable, overlay, maxConnections, handshakeLimit,
         };
 
         VerbRunner.SetAction(command, console, async (context, cancellationToken) =>
@@ -62,6 +63,10 @@ internal static class ServeCommand
             if ((paths.Length == 0) == (partitions.Length == 0))
             {
                 throw new UsageException("Give either IMAGE (one image or its split pieces) or --gpt LABEL=IMAGE..., not both or neither.");
+            }
+            if (context.GetValue(bootCode) is not null && partitions.Length == 0)
+            {
+                throw new UsageException("--boot-code needs --gpt: it goes into the composed disk's protective MBR.");
             }
             string? overlayPath = context.GetValue(overlay);
             if (context.GetValue(socket) is not null && context.GetValue(tcp) is not null)
@@ -93,7 +98,7 @@ internal static class ServeCommand
             await using SparseBlockSource? sparse = paths.Length > 0
                 ? SparseBlockSource.Open(paths, SparseExpandOptions.Default.WithLogger(context.LoggerFactory.CreateLogger("SparseVirt.Sparse")))
                 : null;
-            IBlockSource source = sparse ?? inputs.ComposeGpt(partitions).Disk;
+            IBlockSource source = sparse ?? inputs.ComposeGpt(partitions, context.GetValue(bootCode)).Disk;
             string description = partitions.Length > 0 ? "GPT disk of " + string.Join(' ', partitions) : string.Join(' ', paths.Select(Path.GetFileName));
             NbdExport export = new NbdExport(context.GetValue(name), source).WithDescription(description);
             if (context.GetValue(writable))

@@ -80,11 +80,12 @@ internal sealed class ImageInputs : IDisposable
 
     /// <summary>
     /// Turns <c>LABEL=IMAGE</c> arguments into a composed GPT disk (the helper for <c>compose</c>, and for
-    /// <c>serve --gpt</c> and <c>run --gpt</c>): nothing is written, the disk reads through to the images.
+    /// <c>serve --gpt</c> and <c>run --gpt</c>): nothing is written, the disk reads through to the images. The
+    /// <c>--boot-code</c> file, when given, is checked before any image is opened.
     /// </summary>
-    public GptComposition ComposeGpt(IEnumerable<string> pairs, GptCompositeDefinition? definition = null)
+    public GptComposition ComposeGpt(IEnumerable<string> pairs, string? bootCodePath = null)
     {
-        GptCompositeDefinition composite = definition ?? GptCompositeDefinition.Empty;
+        GptCompositeDefinition composite = BootCodeOption.Apply(GptCompositeDefinition.Empty, bootCodePath);
         foreach (string pair in pairs)
         {
             int equals = pair.IndexOf('=');

@@ -15,6 +15,14 @@ public static class BlockSourceRange
         }
     }
 
+    /// <summary>Throws unless <c>[offset, offset + count)</c> is a non-empty range within <c>[0, length]</c> (the range an <see cref="IFileBackedBlockSource.GetFileRun"/> call describes).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The range is empty, starts before 0 or ends after <paramref name="length"/>.</exception>
+    internal static void CheckRun(long offset, long count, long length)
+    {
+        Check(offset, count, length);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+    }
+
     /// <summary>
     /// Joins adjacent extents of the same kind and drops empty ones, so a source can describe its ranges piece by
     /// piece (chunk by chunk, region by region) and still answer with merged extents as <see cref="IBlockSource.GetExtents"/> promises.

@@ -2,8 +2,11 @@ using Microsoft.Win32.SafeHandles;
 
 namespace SparseVirt.BlockSources;
 
-/// <summary>A block source over a raw disk image file, read with positional reads (safe from many threads at once).</summary>
-public sealed class RawFileBlockSource : IBlockSource, IDisposable
+/// <summary>
+/// A block source over a raw disk image file, read with positional reads (safe from many threads at once). Every byte
+/// of it is a byte of the file at the same offset, so a writer can copy it in the kernel.
+/// </summary>
+public sealed class RawFileBlockSource : IFileBackedBlockSource, IDisposable
 {
     private readonly SafeFileHandle _handle;
     private readonly string _path;
@@ -93,6 +96,14 @@ public sealed class RawFileBlockSource : IBlockSource, IDisposable
             yield return new BlockExtent(position, regionEnd - position, isData ? BlockExtentKind.Data : BlockExtentKind.Hole);
             position = regionEnd;
         }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>The whole requested range, at the same offset of the file.</remarks>
+    public BlockFileRun GetFileRun(long offset, long length)
+    {
+        BlockSourceRange.CheckRun(offset, length, Length);
+        return new BlockFileRun(length, _handle, offset);
     }
 
     /// <inheritdoc/>

@@ -23,6 +23,27 @@ public class BlockSourceTests
     }
 
     [Test]
+    public void A_raw_file_source_is_one_run_of_its_file_at_the_same_offset()
+    {
+        using var dir = new TempDirectory();
+        byte[] bytes = new byte[3 * 4096];
+        new Random(8).NextBytes(bytes);
+        string path = dir.Combine("disk.raw");
+        File.WriteAllBytes(path, bytes);
+        using RawFileBlockSource source = RawFileBlockSource.Open(path);
+
+        BlockFileRun run = source.GetFileRun(4000, 5000);
+
+        Assert.That(run.IsInFile, Is.True);
+        Assert.That((run.Length, run.FileOffset), Is.EqualTo((5000L, 4000L)));
+        byte[] stored = new byte[run.Length];
+        RandomAccess.Read(run.File!, stored, run.FileOffset);
+        Assert.That(stored, Is.EqualTo(bytes.AsSpan(4000, 5000).ToArray()), "the run names where the bytes are");
+        Assert.Throws<ArgumentOutOfRangeException>(() => source.GetFileRun(4000, 0), "an empty run is refused");
+        Assert.Throws<ArgumentOutOfRangeException>(() => source.GetFileRun(3 * 4096 - 1, 2), "a run past the end is refused");
+    }
+
+    [Test]
     public async Task Reads_past_the_end_are_refused_with_the_range_named()
     {
         var source = new MemoryBlockSource(new byte[1024], 512);

@@ -36,6 +36,34 @@ public class SparseBlockSourceTests
     }
 
     [Test]
+    public void Raw_chunks_are_runs_of_the_image_file_and_fills_and_holes_are_not()
+    {
+        SparseImageBuilder builder = Mixed();
+        byte[] expected = builder.Expected;
+        using var dir = new TempDirectory();
+        string path = dir.Combine("mixed.simg");
+        File.WriteAllBytes(path, builder.Build());
+        using SparseBlockSource source = SparseBlockSource.Open(path);
+        const long B = 4096;
+
+        BlockFileRun firstRaw = source.GetFileRun(B + 10, source.Length - B - 10);
+        BlockFileRun fill = source.GetFileRun(3 * B, source.Length - (3 * B));
+        BlockFileRun hole = source.GetFileRun(6 * B, B / 2);
+        BlockFileRun secondRaw = source.GetFileRun(12 * B, 4 * B);
+
+        Assert.That((firstRaw.IsInFile, firstRaw.Length), Is.EqualTo((true, (3 * B) - B - 10)), "to the end of the RAW chunk");
+        Assert.That((fill.IsInFile, fill.Length), Is.EqualTo((false, 2 * B)), "a FILL chunk is generated, up to its end");
+        Assert.That((hole.IsInFile, hole.Length), Is.EqualTo((false, B / 2)), "no longer than asked");
+        Assert.That((secondRaw.IsInFile, secondRaw.Length), Is.EqualTo((true, B)));
+        foreach ((BlockFileRun run, long offset) in new[] { (firstRaw, B + 10), (secondRaw, 12 * B) })
+        {
+            byte[] stored = new byte[run.Length];
+            RandomAccess.Read(run.File!, stored, run.FileOffset);
+            Assert.That(stored, Is.EqualTo(expected.AsSpan((int)offset, (int)run.Length).ToArray()), $"the file holds the bytes at {offset}");
+        }
+    }
+
+    [Test]
     public void Extents_say_data_for_raw_and_nonzero_fill_and_hole_for_dont_care_and_zero_fill_merged()
     {
         using var dir = new TempDirectory();

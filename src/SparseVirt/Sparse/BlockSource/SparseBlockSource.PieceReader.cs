@@ -27,6 +27,9 @@ public sealed partial class SparseBlockSource
             }
         }
 
+        /// <summary>The piece's file, when it was opened from one (positional reads need no lock).</summary>
+        public SafeFileHandle? Handle => _handle;
+
         public void Read(long position, Span<byte> destination)
         {
             if (_handle is not null)

@@ -7,10 +7,11 @@ namespace SparseVirt.Sparse;
 /// The expanded view of a sparse image, or of several pieces overlaid in order as <c>simg2img a b c</c> writes them,
 /// as a block source: nothing is expanded. RAW chunks are read from the image when asked for, FILL chunks generated,
 /// and DONT_CARE ranges and zero fills reported as holes; a read or an extent query costs a binary search of the
-/// merged chunk map, built once when the source is made.
+/// merged chunk map, built once when the source is made. RAW chunks of images opened from files are reported as runs of
+/// those files (<see cref="GetFileRun"/>), so a writer can copy them in the kernel.
 /// </summary>
 /// <remarks>Safe to read from several threads at once. The image files are only ever opened for reading.</remarks>
-public sealed partial class SparseBlockSource : IBlockSource, IDisposable, IAsyncDisposable
+public sealed partial class SparseBlockSource : IFileBackedBlockSource, IDisposable, IAsyncDisposable
 {
     private readonly SparseImage[] _pieces;
     private readonly PieceReader[] _readers;
@@ -159,6 +160,21 @@ public sealed partial class SparseBlockSource : IBlockSource, IDisposable, IAsyn
             long to = Math.Min(segment.End, end);
             yield return new BlockExtent(from, to - from, segment.ExtentKind);
         }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// A RAW chunk (or the part of one that the range covers) is a run of its image's file, when the image was opened
+    /// from a file; a FILL chunk, a hole, or a chunk of an image read from another kind of stream is not.
+    /// </remarks>
+    public BlockFileRun GetFileRun(long offset, long length)
+    {
+        BlockSourceRange.CheckRun(offset, length, Length);
+        Segment segment = _segments[SegmentMap.IndexOf(_segments, offset)];
+        long count = Math.Min(length, segment.End - offset);
+        return segment.Kind == SegmentKind.Raw && _readers[segment.Piece].Handle is { } file
+            ? new BlockFileRun(count, file, segment.SourceOffset + (offset - segment.Start))
+            : BlockFileRun.NotInFile(count);
     }
 
     /// <summary>Writes the 32-bit little-endian fill pattern, in phase with the image's blocks (which start at multiples of 4).</summary>

@@ -1,6 +1,6 @@
 using System.Buffers;
 using Microsoft.Win32.SafeHandles;
-using SparseVirt.Sparse.IO;
+using SparseVirt.BlockSources;
 
 namespace SparseVirt.Sparse;
 

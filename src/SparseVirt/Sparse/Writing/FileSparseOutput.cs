@@ -1,5 +1,5 @@
 using Microsoft.Win32.SafeHandles;
-using SparseVirt.Sparse.IO;
+using SparseVirt.BlockSources;
 
 namespace SparseVirt.Sparse;
 

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using SparseVirt.Interop;
 
-namespace SparseVirt.Sparse.IO;
+namespace SparseVirt.BlockSources;
 
 /// <summary>
 /// Copies byte ranges between files with copy_file_range(2), so the data never enters user space (and file systems
