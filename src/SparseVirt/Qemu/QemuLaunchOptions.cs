@@ -34,7 +34,9 @@ public sealed record QemuLaunchOptions
     /// <summary>
     /// Whether the definition is checked against what the binary offers before it starts (true unless set): an unknown
     /// machine, CPU model, accelerator, device or device property is then a <see cref="QemuDefinitionException"/>
-    /// naming it. The binary is probed once (<see cref="Probing.QemuBinaryProbe"/>) and the result cached.
+    /// naming it. The binary is probed once per process (<see cref="Probing.QemuBinaryProbe"/>) and the result cached.
+    /// A definition that starts paused (<see cref="QemuMachineDefinition.StartPaused"/>) is launched while the binary is
+    /// probed, since nothing of the guest runs before the check ends; any other is checked first.
     /// </summary>
     public bool CheckDefinition { get; private init; } = true;
 

@@ -107,28 +107,55 @@ public sealed partial class QemuMachine : IAsyncDisposable
         options ??= QemuLaunchOptions.Default;
         definition.Validate();
         string binaryPath = definition.ResolveBinaryPath();
+        Task<QemuBinaryCapabilities>? probing = null;
         if (options.CheckDefinition)
         {
-            // Cached per binary: the first launch pays for the probe, later ones only for the check.
-            QemuBinaryCapabilities capabilities = await QemuBinaryProbe.ProbeAsync(
-                binaryPath, QemuDefinitionChecker.DevicesOf(definition).Select(d => d.Driver), cancellationToken).ConfigureAwait(false);
-            List<string> problems = QemuDefinitionChecker.GetProblems(definition, capabilities);
-            if (problems.Count > 0)
+            // Cached per binary: the first launch in a process pays for the probe (a short QEMU run of its own), later
+            // ones only for the check.
+            probing = QemuBinaryProbe.ProbeAsync(binaryPath, QemuDefinitionChecker.DevicesOf(definition).Select(d => d.Driver), cancellationToken);
+            if (!definition.StartPaused)
             {
-                throw new QemuDefinitionException(problems);
+                // A running guest must not start before its definition is known to be good.
+                ThrowOnProblems(definition, await probing.ConfigureAwait(false));
+                probing = null;
             }
         }
         cancellationToken.ThrowIfCancellationRequested();
         var machine = new QemuMachine(definition, binaryPath, options, PrivateSocketDirectory.Create());
         try
         {
-            await machine.LaunchAsync(progress, cancellationToken).ConfigureAwait(false);
+            // A machine that starts paused runs nothing of the guest until it is resumed, so it is launched while the
+            // binary is probed: the probe's time (about as long as QEMU's own start) is no longer added to the start.
+            Task launching = machine.LaunchAsync(progress, cancellationToken);
+            if (probing is not null)
+            {
+                try
+                {
+                    ThrowOnProblems(definition, await probing.ConfigureAwait(false));
+                }
+                catch
+                {
+                    // The definition's problems explain a failed launch better than QEMU's exit does.
+                    await launching.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+                    throw;
+                }
+            }
+            await launching.ConfigureAwait(false);
             return machine;
         }
         catch
         {
             await machine.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    private static void ThrowOnProblems(QemuMachineDefinition definition, QemuBinaryCapabilities capabilities)
+    {
+        List<string> problems = QemuDefinitionChecker.GetProblems(definition, capabilities);
+        if (problems.Count > 0)
+        {
+            throw new QemuDefinitionException(problems);
         }
     }
 

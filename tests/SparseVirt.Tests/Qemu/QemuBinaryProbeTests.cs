@@ -37,6 +37,18 @@ public sealed class QemuBinaryProbeTests
     }
 
     [Test]
+    public async Task A_paused_machine_starts_while_its_binary_is_probed_and_is_checked_all_the_same()
+    {
+        QemuBinaryProbe.ClearCache();
+        QemuMachineDefinition definition = QemuTestMachines.Bare().WithMachineType("q35").WithStartPaused();
+        await using QemuMachine machine = await QemuMachine.StartAsync(definition, QemuTestMachines.Options);
+
+        QemuBinaryCapabilities probed = await QemuBinaryProbe.ProbeAsync(machine.BinaryPath);
+        Assert.That(probed.Machines, Does.Contain("q35"), "the binary the machine runs was probed");
+        Assert.That(machine.ExitCode, Is.Null, "QEMU runs (paused)");
+    }
+
+    [Test]
     public async Task A_device_property_QEMU_does_not_have_is_refused_before_launch_naming_it()
     {
         QemuMachineDefinition definition = QemuTestMachines.Bare().WithMachineType("q35").WithStartPaused().WithExtraArguments("-device", "virtio-net-pci,bogus=1");
@@ -45,9 +57,13 @@ public sealed class QemuBinaryProbeTests
     }
 
     [Test]
-    public async Task An_unknown_machine_and_device_are_refused_before_launch_naming_them()
+    public async Task An_unknown_machine_and_device_are_refused_before_launch_naming_them([Values] bool startPaused)
     {
-        QemuMachineDefinition definition = QemuTestMachines.Bare().WithMachineType("no-such-board").WithExtraArguments("-device", "{\"driver\": \"no-such-card\"}");
+        // Paused, QEMU is launched while the binary is probed (from scratch here) and fails by itself first; the
+        // definition's problems are still what the caller is told.
+        QemuBinaryProbe.ClearCache();
+        QemuMachineDefinition definition = QemuTestMachines.Bare().WithMachineType("no-such-board").WithStartPaused(startPaused)
+            .WithExtraArguments("-device", "{\"driver\": \"no-such-card\"}");
         var error = await Assert.ThrowsAsync<QemuDefinitionException>(async () => await QemuMachine.StartAsync(definition, QemuTestMachines.Options));
         Assert.That(error!.Problems, Has.One.Contains("'no-such-board'"));
         Assert.That(error.Problems, Has.One.Contains("'no-such-card'"));
