@@ -37,13 +37,29 @@ internal static class Program
         {
             return Replay(chosen, args[2..]);
         }
+        // AFL keeps a finding's input but not what was thrown; a finding that does not replay (timing, state left by
+        // earlier inputs of the same process) is explained only by this log.
+        string? findingsLog = Environment.GetEnvironmentVariable("FUZZ_FINDINGS_LOG");
         Fuzzer.OutOfProcess.Run(stream =>
         {
             using var copy = new MemoryStream();
             stream.CopyTo(copy);
-            ExecutionLimits.Execute(chosen, copy.ToArray());
+            try
+            {
+                ExecutionLimits.Execute(chosen, copy.ToArray());
+            }
+            catch (Exception e) when (findingsLog is not null && Log(findingsLog, copy.ToArray(), e))
+            {
+                throw; // never reached: Log returns false
+            }
         });
         return 0;
+    }
+
+    private static bool Log(string path, byte[] input, Exception finding)
+    {
+        File.AppendAllText(path, $"{DateTime.UtcNow:O} input {Convert.ToHexString(input.AsSpan(0, Math.Min(input.Length, 64)))}{(input.Length > 64 ? "..." : "")} ({input.Length} bytes)\n{finding}\n\n");
+        return false;
     }
 
     private static int Replay(FuzzTarget target, string[] files)
