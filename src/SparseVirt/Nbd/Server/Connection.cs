@@ -73,6 +73,8 @@ internal sealed class Connection(int id, Socket socket, ExportRegistry exports, 
         }
         finally
         {
+            // Requests still in flight (the connection is ending under them) must not write into the completed pipe.
+            await replies.CloseAsync(options.ShutdownTimeout).ConfigureAwait(false);
             await reader.CompleteAsync().ConfigureAwait(false);
             try
             {

@@ -65,5 +65,17 @@ internal sealed class ReplyChannel(PipeWriter writer, CancellationTokenSource co
         }
     }
 
+    /// <summary>
+    /// Ends the channel before the connection completes its pipe: aborts the connection (pending sends and flushes
+    /// stop), then waits for the holder of the channel, if any, to leave it and keeps it, so a request still in flight
+    /// never writes into a completed pipe; its send fails as cancelled, the way a send to a client that went away does.
+    /// </summary>
+    public async Task CloseAsync(TimeSpan holderTimeout)
+    {
+        Abort();
+        // A holder leaves at once: its flush is cancelled by the abort. The timeout only guards against a bug there.
+        _ = await _lock.WaitAsync(holderTimeout).ConfigureAwait(false);
+    }
+
     public void Dispose() => _lock.Dispose();
 }
