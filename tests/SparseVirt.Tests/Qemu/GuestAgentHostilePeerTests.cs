@@ -54,10 +54,10 @@ public sealed class GuestAgentHostilePeerTests
         Task<GuestAgentInfo> pending = await PendingAsync(client, agent);
         byte[] piece = Encoding.ASCII.GetBytes(new string('x', 1000));
         // The agent never ends its line; it stops only because the client stops listening.
+        // Once the client stops reading, the pipe fills and a send waits for good: the send races the pending call.
         for (int sent = 0; !pending.IsCompleted && sent < 1_000_000; sent++)
         {
-            await agent.SendRawAsync(piece);
-            await Task.Yield();
+            await Task.WhenAny(agent.SendRawAsync(piece), pending);
         }
         QmpConnectionClosedException error = await AssertFailsAsync(client, pending);
         Assert.That(error.InnerException, Is.TypeOf<QmpProtocolException>());

@@ -53,10 +53,10 @@ public sealed class QmpHostilePeerTests
         (Task<JsonElement> command, Task<QmpEvent> wait, string _) = await PendingAsync(client, server);
         byte[] piece = Encoding.ASCII.GetBytes(new string('x', 1000));
         // The peer never ends its line; it stops only because the client stops listening.
+        // Once the client stops reading, a send may wait for good: the send races the client's end.
         for (int sent = 0; !client.Completion.IsCompleted && sent < 1_000_000; sent++)
         {
-            await server.SendRawAsync(piece);
-            await Task.Yield();
+            await Task.WhenAny(server.SendRawAsync(piece), client.Completion);
         }
         QmpConnectionClosedException error = await AssertAllFailAsync(client, command, wait);
         Assert.That(error.InnerException, Is.TypeOf<QmpProtocolException>());
