@@ -35,6 +35,9 @@ internal sealed class FileRawSource : RawSource
     /// <summary>The bytes of raw data the source holds.</summary>
     public long Length => _length;
 
+    /// <inheritdoc />
+    public override SafeFileHandle File => _handle;
+
     public override async ValueTask<RawPiece> ReadAsync(Memory<byte> buffer, bool useAsync, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -55,6 +58,7 @@ internal sealed class FileRawSource : RawSource
         }
 
         int wanted = (int)Math.Min(buffer.Length, _regionEnd - _offset);
+        long fileOffset = _start + _offset;
         int read = 0;
         while (read < wanted)
         {
@@ -71,7 +75,7 @@ internal sealed class FileRawSource : RawSource
             read += n;
         }
         _offset += read;
-        return new RawPiece(false, read);
+        return new RawPiece(false, read, fileOffset);
     }
 
     private void FindRegion()

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
+using Microsoft.Win32.SafeHandles;
 
 namespace SparseVirt.Sparse;
 
@@ -77,8 +78,19 @@ internal sealed class SparseChunkWriter
     public ValueTask AddDontCareAsync(long blocks) => AddRunAsync(SparseChunkType.DontCare, 0, blocks);
 
     /// <summary>Adds RAW blocks; <paramref name="data"/> is a whole number of blocks and is written before this returns.</summary>
-    public async ValueTask AddRawAsync(ReadOnlyMemory<byte> data)
+    /// <param name="data">The blocks' bytes.</param>
+    /// <param name="file">
+    /// A file holding the same bytes at <paramref name="fileOffset"/>: the output then copies them from it in the kernel
+    /// where it can (one copy between page caches instead of a write out of user memory, which is what costs most
+    /// when the page cache is fresh). Not used when a checksum is kept, so the CRC covers exactly the bytes written.
+    /// </param>
+    /// <param name="fileOffset">Where <paramref name="data"/> starts in <paramref name="file"/>.</param>
+    public async ValueTask AddRawAsync(ReadOnlyMemory<byte> data, SafeFileHandle? file = null, long fileOffset = -1)
     {
+        if (_crc is not null)
+        {
+            file = null;
+        }
         if (data.Length % _blockSize != 0)
         {
             throw new ArgumentException($"RAW data must be whole {_blockSize}-byte blocks; {data.Length} bytes are not.", nameof(data));
@@ -99,9 +111,14 @@ internal sealed class SparseChunkWriter
             ReadOnlyMemory<byte> part = data[..take];
             CountBlocks(take / _blockSize);
             _crc?.Append(part.Span);
-            await _output.WriteAsync(part, _useAsync, _cancellationToken).ConfigureAwait(false);
+            long copied = file is null ? 0 : await _output.AppendFromFileAsync(file, fileOffset, take, _useAsync, _cancellationToken).ConfigureAwait(false);
+            if (copied < take)
+            {
+                await _output.WriteAsync(part[(int)copied..], _useAsync, _cancellationToken).ConfigureAwait(false);
+            }
             _pendingBlocks += (uint)(take / _blockSize);
             data = data[take..];
+            fileOffset += take;
         }
     }
 

@@ -236,6 +236,32 @@ public class SparseConverterTests
         });
     }
 
+    [TestCase(1024)]
+    [TestCase(4096)]
+    [TestCase(65536)]
+    public async Task FileToFileCopiesRawRunsFromTheSourceFileAndWritesWhatTheBufferedPathWrites(int blockSize)
+    {
+        // Without a CRC, a file source's RAW runs are copied file to file (copy_file_range) at an offset that is not
+        // block-aligned in the output; the image must be byte for byte the one written from memory, final partial
+        // block (written from the padded buffer) included.
+        using var folder = new TempDirectory();
+        byte[] source = RawImages.Mixed((3 << 20) + 300, seed: 33);
+        string raw = RawImages.Write(folder.Combine("in.raw"), source);
+        var options = SparseWriterOptions.Default.WithBlockSize(blockSize);
+
+        using var fromMemory = new MemoryStream();
+        SparseConverter.Convert(new MemoryStream(source), fromMemory, options);
+        string syncImage = folder.Combine("sync.simg");
+        SparseConverter.Convert(raw, syncImage, options);
+        string asyncImage = folder.Combine("async.simg");
+        await SparseConverter.ConvertAsync(raw, asyncImage, options);
+
+        Assert.That(File.ReadAllBytes(syncImage), Is.EqualTo(fromMemory.ToArray()));
+        Assert.That(File.ReadAllBytes(asyncImage), Is.EqualTo(fromMemory.ToArray()));
+        using SparseImage image = SparseImage.Open(syncImage);
+        Assert.That(image.Header.TotalChunks, Is.GreaterThan(3), "the image mixes chunk kinds");
+    }
+
     [Test]
     public void ABadBlockSizeFailsClearlyAndWritesNothing()
     {
