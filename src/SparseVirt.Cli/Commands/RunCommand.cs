@@ -295,7 +295,11 @@ internal static class RunCommand
     private static async Task<int> BootAsync(VerbContext context, QemuMachineDefinition definition, RunRequest request, CancellationToken cancellationToken)
     {
         TextWriter error = context.Console.Error;
-        QemuLaunchOptions launch = QemuLaunchOptions.Default.WithLogger(context.LoggerFactory.CreateLogger("SparseVirt.Qemu"));
+        // The binary's probe is kept between runs (as libvirt keeps QEMU's capabilities): without it every run
+        // waits for a probe about as long as QEMU's own start.
+        QemuLaunchOptions launch = QemuLaunchOptions.Default
+            .WithLogger(context.LoggerFactory.CreateLogger("SparseVirt.Qemu"))
+            .WithProbeCacheDirectory(SparseDiskCache.ProbeFolder());
         await using QemuMachine machine = await QemuMachine.StartAsync(definition, launch, progress: null, cancellationToken).ConfigureAwait(false);
         await error.WriteLineAsync($"QEMU started (pid {machine.ProcessId}); accelerator in use: {machine.Accelerator.ToString().ToUpperInvariant()}.").ConfigureAwait(false);
 

@@ -26,7 +26,7 @@ internal sealed class SparseDiskCache
 
     public string Folder { get; }
 
-    /// <summary>The default cache folder: $SPARSEVIRT_CACHE, else $XDG_CACHE_HOME/sparsevirt, else ~/.cache/sparsevirt.</summary>
+    /// <summary>The default cache folder: $SPARSEVIRT_CACHE, else $XDG_CACHE_HOME/sparsevirt/disks, else ~/.cache/sparsevirt/disks.</summary>
     public static string DefaultFolder()
     {
         string? configured = Environment.GetEnvironmentVariable("SPARSEVIRT_CACHE");
@@ -34,9 +34,25 @@ internal sealed class SparseDiskCache
         {
             return configured;
         }
+        return Path.Combine(UserCacheRoot() ?? Path.GetTempPath(), "sparsevirt", "disks");
+    }
+
+    /// <summary>
+    /// Where QEMU binary probes are kept between runs: $XDG_CACHE_HOME/sparsevirt/qemu-probes, else
+    /// ~/.cache/sparsevirt/qemu-probes; null (probe in every run) without a home folder.
+    /// </summary>
+    public static string? ProbeFolder() =>
+        UserCacheRoot() is { } root ? Path.Combine(root, "sparsevirt", "qemu-probes") : null;
+
+    private static string? UserCacheRoot()
+    {
         string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-        string root = !string.IsNullOrEmpty(xdg) ? xdg : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
-        return Path.Combine(root, "sparsevirt", "disks");
+        if (!string.IsNullOrEmpty(xdg) && Path.IsPathFullyQualified(xdg))
+        {
+            return xdg;
+        }
+        string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        return string.IsNullOrEmpty(home) ? null : Path.Combine(home, ".cache");
     }
 
     /// <summary>Returns the path of the expanded copy of <paramref name="sparsePath"/>, expanding it first when needed.</summary>

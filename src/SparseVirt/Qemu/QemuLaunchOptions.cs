@@ -34,11 +34,19 @@ public sealed record QemuLaunchOptions
     /// <summary>
     /// Whether the definition is checked against what the binary offers before it starts (true unless set): an unknown
     /// machine, CPU model, accelerator, device or device property is then a <see cref="QemuDefinitionException"/>
-    /// naming it. The binary is probed once per process (<see cref="Probing.QemuBinaryProbe"/>) and the result cached.
+    /// naming it. The binary is probed once per process (<see cref="Probing.QemuBinaryProbe"/>) and the result cached,
+    /// across processes too with <see cref="ProbeCacheDirectory"/>.
     /// A definition that starts paused (<see cref="QemuMachineDefinition.StartPaused"/>) is launched while the binary is
     /// probed, since nothing of the guest runs before the check ends; any other is checked first.
     /// </summary>
     public bool CheckDefinition { get; private init; } = true;
+
+    /// <summary>
+    /// A folder where the probe behind <see cref="CheckDefinition"/> is kept between processes (null unless set: this
+    /// process only). With it, only the first launch after QEMU is installed or upgraded probes the binary; see
+    /// <see cref="Probing.QemuBinaryProbe.ProbeAsync(string, IEnumerable{string}?, string?, CancellationToken)"/>.
+    /// </summary>
+    public string? ProbeCacheDirectory { get; private init; }
 
     /// <summary>The QMP client's limits; its logger defaults to <see cref="Logger"/>.</summary>
     public QmpClientOptions Qmp { get; private init; } = QmpClientOptions.Default;
@@ -73,6 +81,17 @@ public sealed record QemuLaunchOptions
 
     /// <summary>A copy that checks the definition against the binary before starting, or not.</summary>
     public QemuLaunchOptions WithCheckDefinition(bool check = true) => this with { CheckDefinition = check };
+
+    /// <summary>A copy keeping binary probes in <paramref name="directory"/> between processes (null: in this process only).</summary>
+    /// <exception cref="ArgumentException"><paramref name="directory"/> is empty.</exception>
+    public QemuLaunchOptions WithProbeCacheDirectory(string? directory)
+    {
+        if (directory is not null)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        }
+        return this with { ProbeCacheDirectory = directory is null ? null : Path.GetFullPath(directory) };
+    }
 
     /// <summary>A copy with QMP client options <paramref name="qmp"/>.</summary>
     public QemuLaunchOptions WithQmp(QmpClientOptions qmp)

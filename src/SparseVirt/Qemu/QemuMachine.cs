@@ -110,9 +110,9 @@ public sealed partial class QemuMachine : IAsyncDisposable
         Task<QemuBinaryCapabilities>? probing = null;
         if (options.CheckDefinition)
         {
-            // Cached per binary: the first launch in a process pays for the probe (a short QEMU run of its own), later
-            // ones only for the check.
-            probing = QemuBinaryProbe.ProbeAsync(binaryPath, QemuDefinitionChecker.DevicesOf(definition).Select(d => d.Driver), cancellationToken);
+            // Cached per binary: the first launch in a process (or, with a probe cache folder, the first after QEMU
+            // changed) pays for the probe (a short QEMU run of its own), later ones only for the check.
+            probing = QemuBinaryProbe.ProbeAsync(binaryPath, QemuDefinitionChecker.DevicesOf(definition).Select(d => d.Driver), options.ProbeCacheDirectory, cancellationToken);
             if (!definition.StartPaused)
             {
                 // A running guest must not start before its definition is known to be good.

@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 
 namespace SparseVirt.Qemu.Probing;
 
-/// <summary>What a QEMU binary offers, as found by <see cref="QemuBinaryProbe.ProbeAsync"/>.</summary>
+/// <summary>What a QEMU binary offers, as found by <see cref="QemuBinaryProbe"/>.</summary>
 public sealed record QemuBinaryCapabilities
 {
     /// <summary>The binary probed.</summary>

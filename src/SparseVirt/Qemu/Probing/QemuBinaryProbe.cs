@@ -12,7 +12,8 @@ namespace SparseVirt.Qemu.Probing;
 /// <summary>
 /// Asks a QEMU binary what it offers (machines, CPU models, QOM types, device properties, the QMP schema) by starting
 /// it with no machine (<c>-machine none -S</c>, QMP on stdio) and querying it. Results are cached per binary, keyed by
-/// path, size and modification time, so a rebuilt or upgraded QEMU is probed again.
+/// path, size and modification time, so a rebuilt or upgraded QEMU is probed again: in the process, and in a folder
+/// the caller names so later processes need not probe at all.
 /// </summary>
 public static class QemuBinaryProbe
 {
@@ -25,10 +26,26 @@ public static class QemuBinaryProbe
 
     /// <summary>
     /// The capabilities of <paramref name="binaryPath"/>, with the properties of <see cref="DefaultDevices"/> and of
-    /// <paramref name="devices"/>; from the cache when the binary is unchanged and its entry has those devices.
+    /// <paramref name="devices"/>; from this process's cache when the binary is unchanged and its entry has those devices.
     /// </summary>
     /// <exception cref="QemuStartException">The binary could not be started or did not answer.</exception>
-    public static async Task<QemuBinaryCapabilities> ProbeAsync(string binaryPath, IEnumerable<string>? devices = null, CancellationToken cancellationToken = default)
+    public static Task<QemuBinaryCapabilities> ProbeAsync(string binaryPath, IEnumerable<string>? devices = null, CancellationToken cancellationToken = default) =>
+        ProbeAsync(binaryPath, devices, cacheDirectory: null, cancellationToken);
+
+    /// <summary>
+    /// The capabilities of <paramref name="binaryPath"/>, with the properties of <see cref="DefaultDevices"/> and of
+    /// <paramref name="devices"/>. Besides this process's cache, probes are kept in <paramref name="cacheDirectory"/>
+    /// (one JSON file per binary, created with mode 0700 where it does not exist), so later processes start without
+    /// probing as long as the binary's size and modification time are unchanged, as libvirt's capabilities cache does.
+    /// A cache file that is unreadable or stale is ignored and replaced; one that cannot be written leaves the probe
+    /// standing.
+    /// </summary>
+    /// <param name="binaryPath">The QEMU binary.</param>
+    /// <param name="devices">Devices whose properties are wanted besides <see cref="DefaultDevices"/>.</param>
+    /// <param name="cacheDirectory">Where probes are kept between processes; null keeps them in this process only.</param>
+    /// <param name="cancellationToken">Cancels the probe; QEMU is killed.</param>
+    /// <exception cref="QemuStartException">The binary could not be started or did not answer.</exception>
+    public static async Task<QemuBinaryCapabilities> ProbeAsync(string binaryPath, IEnumerable<string>? devices, string? cacheDirectory, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(binaryPath);
         string path = Path.GetFullPath(binaryPath);
@@ -50,12 +67,26 @@ public static class QemuBinaryProbe
             {
                 return probedMeanwhile;
             }
-            if (s_cache.TryGetValue(path, out CacheEntry? previous) && previous.Identity == identity)
+            QemuProbeReplies? previous = s_cache.TryGetValue(path, out CacheEntry? entry) && entry.Identity == identity ? entry.Replies : null;
+            if (cacheDirectory is not null && QemuProbeCacheFile.TryLoad(cacheDirectory, path, identity) is { } saved)
             {
-                wanted = [.. wanted.Union(previous.Capabilities.DeviceProperties.Keys.Concat(previous.MissingDevices))];
+                if (saved.Covers(wanted))
+                {
+                    return Remember(path, identity, saved);
+                }
+                previous ??= saved;
             }
-            (QemuBinaryCapabilities capabilities, ImmutableHashSet<string> missing) = await ProbeCoreAsync(path, wanted, cancellationToken).ConfigureAwait(false);
-            s_cache[path] = new CacheEntry(identity, capabilities, missing);
+            if (previous is not null)
+            {
+                // Probe again for the union, so one entry keeps answering for every device asked about so far.
+                wanted = [.. wanted.Union(previous.DevicesCovered)];
+            }
+            QemuProbeReplies replies = await ProbeCoreAsync(path, wanted, cancellationToken).ConfigureAwait(false);
+            QemuBinaryCapabilities capabilities = Remember(path, identity, replies);
+            if (cacheDirectory is not null)
+            {
+                QemuProbeCacheFile.TrySave(cacheDirectory, path, identity, replies);
+            }
             return capabilities;
         }
         finally
@@ -64,16 +95,25 @@ public static class QemuBinaryProbe
         }
     }
 
+    private static QemuBinaryCapabilities Remember(string path, (long, long) identity, QemuProbeReplies replies)
+    {
+        QemuBinaryCapabilities capabilities = replies.ToCapabilities(path);
+        s_cache[path] = new CacheEntry(identity, capabilities, replies);
+        return capabilities;
+    }
+
     /// <summary>Forgets every probe (benchmarks measure the cold probe with it).</summary>
     internal static void ClearCache() => s_cache.Clear();
 
+    /// <summary>Forgets the probe of one binary in this process (as a new process would not have it); files are kept.</summary>
+    internal static void Forget(string binaryPath) => s_cache.TryRemove(Path.GetFullPath(binaryPath), out _);
+
     private static QemuBinaryCapabilities? TryCached(string path, (long, long) identity, string[] wanted) =>
-        s_cache.TryGetValue(path, out CacheEntry? entry) && entry.Identity == identity
-            && wanted.All(device => entry.Capabilities.DeviceProperties.ContainsKey(device) || entry.MissingDevices.Contains(device))
+        s_cache.TryGetValue(path, out CacheEntry? entry) && entry.Identity == identity && entry.Replies.Covers(wanted)
             ? entry.Capabilities
             : null;
 
-    private static async Task<(QemuBinaryCapabilities, ImmutableHashSet<string>)> ProbeCoreAsync(string path, string[] devices, CancellationToken cancellationToken)
+    private static async Task<QemuProbeReplies> ProbeCoreAsync(string path, string[] devices, CancellationToken cancellationToken)
     {
         string[] arguments = ["-machine", "none", "-S", "-display", "none", "-nodefaults", "-no-user-config", "-qmp", "stdio"];
         var startInfo = new ProcessStartInfo(path, arguments) { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -93,7 +133,7 @@ public static class QemuBinaryProbe
             try
             {
                 await using QmpClient qmp = await QmpClient.ConnectAsync(pipe, QmpClientOptions.Default.WithMaxMessageBytes(16 * 1024 * 1024), cancellationToken).ConfigureAwait(false);
-                var result = await QueryAsync(qmp, path, devices, cancellationToken).ConfigureAwait(false);
+                QemuProbeReplies result = await QueryAsync(qmp, devices, cancellationToken).ConfigureAwait(false);
                 await ((Task)qmp.QuitAsync(cancellationToken)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 return result;
             }
@@ -117,73 +157,39 @@ public static class QemuBinaryProbe
         return stderr.IsCompletedSuccessfully ? stderr.Result : "";
     }
 
-    private static async Task<(QemuBinaryCapabilities, ImmutableHashSet<string>)> QueryAsync(QmpClient qmp, string path, string[] devices, CancellationToken cancellationToken)
+    private static async Task<QemuProbeReplies> QueryAsync(QmpClient qmp, string[] devices, CancellationToken cancellationToken)
     {
-        QemuQmpSchema schema = QemuQmpSchema.Parse(await qmp.ExecuteAsync("query-qmp-schema", cancellationToken).ConfigureAwait(false));
-        var machines = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
-        foreach (JsonElement machine in (await qmp.ExecuteAsync("query-machines", cancellationToken).ConfigureAwait(false)).EnumerateArray())
+        JsonElement schema = await qmp.ExecuteAsync("query-qmp-schema", cancellationToken).ConfigureAwait(false);
+        JsonElement machines = await qmp.ExecuteAsync("query-machines", cancellationToken).ConfigureAwait(false);
+        JsonElement cpus = await qmp.ExecuteAsync("query-cpu-definitions", cancellationToken).ConfigureAwait(false);
+        JsonElement types = await qmp.ExecuteAsync("qom-list-types", new JsonObject { ["abstract"] = false }, cancellationToken).ConfigureAwait(false);
+        JsonElement accelerators = await qmp.ExecuteAsync("qom-list-types", new JsonObject { ["implements"] = "accel" }, cancellationToken).ConfigureAwait(false);
+        var typeNames = new HashSet<string>(StringComparer.Ordinal);
+        if (types.ValueKind == JsonValueKind.Array)
         {
-            AddString(machines, machine, "name");
-            AddString(machines, machine, "alias");
-        }
-        var cpus = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
-        foreach (JsonElement cpu in (await qmp.ExecuteAsync("query-cpu-definitions", cancellationToken).ConfigureAwait(false)).EnumerateArray())
-        {
-            AddString(cpus, cpu, "name");
-        }
-        var types = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
-        foreach (JsonElement type in (await qmp.ExecuteAsync("qom-list-types", new JsonObject { ["abstract"] = false }, cancellationToken).ConfigureAwait(false)).EnumerateArray())
-        {
-            AddString(types, type, "name");
-        }
-        var accelerators = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
-        foreach (JsonElement type in (await qmp.ExecuteAsync("qom-list-types", new JsonObject { ["implements"] = "accel" }, cancellationToken).ConfigureAwait(false)).EnumerateArray())
-        {
-            if (type.TryGetProperty("name", out JsonElement name) && name.GetString() is { } accel && accel.EndsWith("-accel", StringComparison.Ordinal))
+            foreach (JsonElement type in types.EnumerateArray())
             {
-                accelerators.Add(accel[..^"-accel".Length]);
+                if (type.ValueKind == JsonValueKind.Object && type.TryGetProperty("name", out JsonElement name) && name.ValueKind == JsonValueKind.String)
+                {
+                    typeNames.Add(name.GetString()!);
+                }
             }
         }
-        var properties = ImmutableDictionary.CreateBuilder<string, ImmutableHashSet<string>>(StringComparer.Ordinal);
+        var properties = ImmutableDictionary.CreateBuilder<string, JsonElement>(StringComparer.Ordinal);
         var missing = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
         foreach (string device in devices)
         {
-            if (!types.Contains(device))
+            if (!typeNames.Contains(device))
             {
                 missing.Add(device);
                 continue;
             }
-            var names = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
-            foreach (JsonElement property in (await qmp.ExecuteAsync("device-list-properties", new JsonObject { ["typename"] = device }, cancellationToken).ConfigureAwait(false)).EnumerateArray())
-            {
-                AddString(names, property, "name");
-            }
-            properties[device] = names.ToImmutable();
+            properties[device] = await qmp.ExecuteAsync("device-list-properties", new JsonObject { ["typename"] = device }, cancellationToken).ConfigureAwait(false);
         }
-        QmpVersionNumbers numbers = qmp.Greeting.Version.Qemu;
-        var capabilities = new QemuBinaryCapabilities
-        {
-            BinaryPath = path,
-            Version = numbers.ToVersion(),
-            Machines = machines.ToImmutable(),
-            CpuModels = cpus.ToImmutable(),
-            Types = types.ToImmutable(),
-            Accelerators = accelerators.ToImmutable(),
-            DeviceProperties = properties.ToImmutable(),
-            Schema = schema,
-        };
-        return (capabilities, missing.ToImmutable());
+        return new QemuProbeReplies(qmp.Greeting.Version.Qemu.ToVersion(), schema, machines, cpus, types, accelerators, properties.ToImmutable(), missing.ToImmutable());
     }
 
-    private static void AddString(ImmutableHashSet<string>.Builder set, JsonElement item, string property)
-    {
-        if (item.ValueKind == JsonValueKind.Object && item.TryGetProperty(property, out JsonElement value) && value.ValueKind == JsonValueKind.String)
-        {
-            set.Add(value.GetString()!);
-        }
-    }
-
-    private sealed record CacheEntry((long Size, long Ticks) Identity, QemuBinaryCapabilities Capabilities, ImmutableHashSet<string> MissingDevices);
+    private sealed record CacheEntry((long Size, long Ticks) Identity, QemuBinaryCapabilities Capabilities, QemuProbeReplies Replies);
 
     private sealed class ProcessPipe(PipeReader input, PipeWriter output) : IDuplexPipe
     {
