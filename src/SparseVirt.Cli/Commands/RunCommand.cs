@@ -66,8 +66,10 @@ internal static class RunCommand
             Boot disks in QEMU. Android sparse images are accepted as they are and served to QEMU over NBD by this
             process straight from their chunk tables: nothing is expanded, and the guest's writes go to a temporary
             overlay (discarded), or to the --overlay given for the disk in the same position (they persist there, and
-            the image is never written). --expand instead expands each once into a cache. The exit code is 0 when
-            the guest powered off by itself, 1 when QEMU failed, and 130 when stopped with Ctrl+C.
+            the image is never written). --expand instead expands each once into a cache. What the QEMU binary
+            supports is probed once and kept in ~/.cache/sparsevirt/qemu-probes ($XDG_CACHE_HOME honoured) until the
+            binary changes. The exit code is 0 when the guest powered off by itself, 1 when QEMU failed, and 130 when
+            stopped with Ctrl+C.
             """)
         {
             disks, gpt, bootCode, overlay, memory, cpus, kernel, initrd, append, accel, serial, forward, machine, timeout, stopTimeout, cache, qemu, expand, allowNoQemu,
