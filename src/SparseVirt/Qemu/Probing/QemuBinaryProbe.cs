@@ -164,17 +164,8 @@ public static class QemuBinaryProbe
         JsonElement cpus = await qmp.ExecuteAsync("query-cpu-definitions", cancellationToken).ConfigureAwait(false);
         JsonElement types = await qmp.ExecuteAsync("qom-list-types", new JsonObject { ["abstract"] = false }, cancellationToken).ConfigureAwait(false);
         JsonElement accelerators = await qmp.ExecuteAsync("qom-list-types", new JsonObject { ["implements"] = "accel" }, cancellationToken).ConfigureAwait(false);
-        var typeNames = new HashSet<string>(StringComparer.Ordinal);
-        if (types.ValueKind == JsonValueKind.Array)
-        {
-            foreach (JsonElement type in types.EnumerateArray())
-            {
-                if (type.ValueKind == JsonValueKind.Object && type.TryGetProperty("name", out JsonElement name) && name.ValueKind == JsonValueKind.String)
-                {
-                    typeNames.Add(name.GetString()!);
-                }
-            }
-        }
+        // Only devices QEMU has get their properties asked for; the replies keep which were missing.
+        ImmutableHashSet<string> typeNames = QemuProbeReplies.Names(types, "qom-list-types");
         var properties = ImmutableDictionary.CreateBuilder<string, JsonElement>(StringComparer.Ordinal);
         var missing = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
         foreach (string device in devices)

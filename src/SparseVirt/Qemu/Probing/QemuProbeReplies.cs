@@ -42,16 +42,6 @@ internal sealed record QemuProbeReplies(
             AddString(machines, machine, "name");
             AddString(machines, machine, "alias");
         }
-        var cpus = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
-        foreach (JsonElement cpu in Array(CpuModels, "query-cpu-definitions"))
-        {
-            AddString(cpus, cpu, "name");
-        }
-        var types = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
-        foreach (JsonElement type in Array(Types, "qom-list-types"))
-        {
-            AddString(types, type, "name");
-        }
         var accelerators = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
         foreach (JsonElement type in Array(Accelerators, "qom-list-types implements=accel"))
         {
@@ -76,12 +66,24 @@ internal sealed record QemuProbeReplies(
             BinaryPath = binaryPath,
             Version = Version,
             Machines = machines.ToImmutable(),
-            CpuModels = cpus.ToImmutable(),
-            Types = types.ToImmutable(),
+            CpuModels = Names(CpuModels, "query-cpu-definitions"),
+            Types = Names(Types, "qom-list-types"),
             Accelerators = accelerators.ToImmutable(),
             DeviceProperties = properties.ToImmutable(),
             Schema = QemuQmpSchema.Parse(Schema),
         };
+    }
+
+    /// <summary>The <c>name</c> of each entry of a reply that lists named things (types, CPU models).</summary>
+    /// <exception cref="InvalidDataException">The reply is not an array.</exception>
+    internal static ImmutableHashSet<string> Names(JsonElement reply, string what)
+    {
+        var names = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
+        foreach (JsonElement item in Array(reply, what))
+        {
+            AddString(names, item, "name");
+        }
+        return names.ToImmutable();
     }
 
     private static JsonElement.ArrayEnumerator Array(JsonElement reply, string what) =>
