@@ -68,7 +68,7 @@ internal sealed class ChunkApplier
 
     /// <summary>
     /// Applies a validated chunk (its FILL or CRC32 value read). FILL, DONT_CARE and CRC32 are done on return; for
-    /// RAW the range is announced and counted, and its bytes follow through <c>WriteRawAsync</c> (or a kernel copy)
+    /// RAW the range is counted, and its bytes follow through <c>WriteRawAsync</c> (or a kernel copy)
     /// and <see cref="EndRawChunk"/>.
     /// </summary>
     public async ValueTask ApplyAsync(SparseChunk chunk, uint blockSize, bool useAsync, CancellationToken cancellationToken)
@@ -78,7 +78,6 @@ internal sealed class ChunkApplier
         switch (chunk.Type)
         {
             case SparseChunkType.Raw:
-                Destination.PrepareRawRange(offset, length);
                 _rawBytes += length;
                 return;
             case SparseChunkType.Fill:

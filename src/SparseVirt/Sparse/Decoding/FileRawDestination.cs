@@ -57,14 +57,6 @@ internal sealed class FileRawDestination : RawDestination
         return ValueTask.CompletedTask;
     }
 
-    public override void PrepareRawRange(long offset, long length)
-    {
-        if (_isRegularFile)
-        {
-            FileSpace.TryReserve(_handle, offset, length);
-        }
-    }
-
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> data, long offset, bool useAsync, CancellationToken cancellationToken)
     {
         if (useAsync)

@@ -50,11 +50,6 @@ internal abstract class RawDestination : IAsyncDisposable
     /// <summary>Called before each piece is expanded, with the piece's expanded length and its index (from 0).</summary>
     public abstract ValueTask BeginPieceAsync(long rawLength, int pieceIndex, bool useAsync, CancellationToken cancellationToken);
 
-    /// <summary>Announces a RAW range that is about to be written in full (a file reserves its storage at once).</summary>
-    public virtual void PrepareRawRange(long offset, long length)
-    {
-    }
-
     /// <summary>Writes expanded bytes at <paramref name="offset"/>.</summary>
     public abstract ValueTask WriteAsync(ReadOnlyMemory<byte> data, long offset, bool useAsync, CancellationToken cancellationToken);
 

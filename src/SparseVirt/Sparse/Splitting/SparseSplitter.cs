@@ -135,8 +135,6 @@ public static class SparseSplitter
             async ValueTask WriteOneAsync(int index, bool asynchronous, CancellationToken token)
             {
                 await using AtomicFileOutput atomic = AtomicFileOutput.Create(stagingStem + "." + index.ToString(CultureInfo.InvariantCulture) + ".piece");
-                // The piece's length is known: reserving its storage first makes the copy cheaper (best effort).
-                FileSpace.TryReserve(atomic.Handle, 0, pieces[index].Length);
                 var output = new FileSparseOutput(atomic.Handle);
                 await WritePieceCoreAsync(image, pieces[index], output, null, asynchronous, token).ConfigureAwait(false);
                 if (asynchronous)
