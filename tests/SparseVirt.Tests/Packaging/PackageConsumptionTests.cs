@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Xml.Linq;
 using SparseVirt.Tests.Infrastructure;
 
@@ -105,6 +106,10 @@ public class PackageConsumptionTests
             // An apphost finds and loads the runtime (libhostfxr) and the tool's dll; a NativeAOT executable is the program.
             Assert.That(executable.AsSpan().IndexOf("libhostfxr"u8), Is.EqualTo(-1), "the installed sparsevirt is an apphost that loads the runtime");
             Assert.That(Path.Combine(Path.GetDirectoryName(installed)!, "sparsevirt.dll"), Does.Not.Exist);
+            // The start-up settings reached the package: a fixed-address executable (e_type ET_EXEC, not a PIE's
+            // ET_DYN) whose runtime data is stored as used, with no section to expand it into at start.
+            Assert.That(BinaryPrimitives.ReadUInt16LittleEndian(executable.AsSpan(16, 2)), Is.EqualTo(2), "ELF type: ET_EXEC");
+            Assert.That(executable.AsSpan().IndexOf(".hydrated"u8), Is.EqualTo(-1), "runtime data dehydrated (expanded at every start)");
             Assert.That(run.ExitCode, Is.Zero, run.Error);
             Assert.That(new FileInfo(raw).Length, Is.EqualTo(4 * 1024 * 1024));
             Assert.That(File.ReadAllBytes(raw).AsSpan(510, 2).ToArray(), Is.EqualTo(new byte[] { 0x55, 0xAA }));
