@@ -1,0 +1,95 @@
+using Microsoft.Win32.SafeHandles;
+using SparseVirt.BlockSources;
+using SparseVirt.Tests.Infrastructure;
+
+namespace SparseVirt.Tests.BlockSources;
+
+/// <summary>
+/// The kernel copy moves exactly the bytes asked for, whichever way it takes: copy_file_range for short or
+/// page-aligned ranges, splice through a pipe in page-aligned rounds for long misaligned ones.
+/// </summary>
+public class KernelFileCopyTests
+{
+    private const int Source = 3 * 1024 * 1024 + 777;
+
+    // (source offset, destination offset, length): aligned, both misaligned (a sparse payload 12 bytes after its
+    // header into an aligned output, and the reverse), below and above the splice threshold, one to many rounds.
+    [TestCase(0, 0, 2 * 1024 * 1024)]
+    [TestCase(40, 0, 300 * 1024)]
+    [TestCase(40, 0, 2 * 1024 * 1024 + 4096)]
+    [TestCase(4096 + 12, 8192, 1024 * 1024 + 5)]
+    [TestCase(8192, 28 + 12, 2 * 1024 * 1024 + 333)]
+    [TestCase(1, 4095, 3 * 1024 * 1024)]
+    [TestCase(100, 50, 1000)]
+    public void Copies_exactly_the_range_asked_for(int sourceOffset, int destinationOffset, int length)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            Assert.Ignore("The kernel copy exists on Linux only.");
+        }
+        using var dir = new TempDirectory();
+        byte[] source = new byte[Source];
+        new Random(length).NextBytes(source);
+        File.WriteAllBytes(dir.Combine("in"), source);
+        byte[] before = new byte[destinationOffset + length + 5000];
+        before.AsSpan().Fill(0xA5);
+        File.WriteAllBytes(dir.Combine("out"), before);
+
+        long copied;
+        using (SafeFileHandle input = File.OpenHandle(dir.Combine("in")))
+        using (SafeFileHandle output = File.OpenHandle(dir.Combine("out"), FileMode.Open, FileAccess.ReadWrite))
+        {
+            copied = KernelFileCopy.Copy(input, sourceOffset, output, destinationOffset, length, CancellationToken.None);
+        }
+
+        byte[] after = File.ReadAllBytes(dir.Combine("out"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(copied, Is.EqualTo(length));
+            Assert.That(after.Length, Is.EqualTo(before.Length));
+            Assert.That(after.AsSpan(destinationOffset, length).SequenceEqual(source.AsSpan(sourceOffset, length)), Is.True, "the range copied");
+            Assert.That(after.AsSpan(0, destinationOffset).SequenceEqual(before.AsSpan(0, destinationOffset)), Is.True, "bytes before it untouched");
+            Assert.That(after.AsSpan(destinationOffset + length).SequenceEqual(before.AsSpan(destinationOffset + length)), Is.True, "bytes after it untouched");
+        });
+    }
+
+    [TestCase(40, 0)]
+    [TestCase(0, 0)]
+    public void A_source_that_ends_early_is_copied_up_to_its_end_and_the_count_says_so(int sourceOffset, int destinationOffset)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            Assert.Ignore("The kernel copy exists on Linux only.");
+        }
+        using var dir = new TempDirectory();
+        byte[] source = new byte[Source];
+        new Random(3).NextBytes(source);
+        File.WriteAllBytes(dir.Combine("in"), source);
+
+        long copied;
+        using (SafeFileHandle input = File.OpenHandle(dir.Combine("in")))
+        using (SafeFileHandle output = File.OpenHandle(dir.Combine("out"), FileMode.CreateNew, FileAccess.ReadWrite))
+        {
+            copied = KernelFileCopy.Copy(input, sourceOffset, output, destinationOffset, Source, CancellationToken.None);
+        }
+
+        byte[] after = File.ReadAllBytes(dir.Combine("out"));
+        Assert.That(copied, Is.EqualTo(Source - sourceOffset));
+        Assert.That(after.AsSpan(destinationOffset).SequenceEqual(source.AsSpan(sourceOffset)), Is.True);
+    }
+
+    [Test]
+    public void A_cancelled_copy_stops_with_the_token()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            Assert.Ignore("The kernel copy exists on Linux only.");
+        }
+        using var dir = new TempDirectory();
+        File.WriteAllBytes(dir.Combine("in"), new byte[Source]);
+        using SafeFileHandle input = File.OpenHandle(dir.Combine("in"));
+        using SafeFileHandle output = File.OpenHandle(dir.Combine("out"), FileMode.CreateNew, FileAccess.ReadWrite);
+
+        Assert.Throws<OperationCanceledException>(() => KernelFileCopy.Copy(input, 40, output, 0, 2 * 1024 * 1024, new CancellationToken(canceled: true)));
+    }
+}
