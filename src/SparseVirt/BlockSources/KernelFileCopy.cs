@@ -62,16 +62,12 @@ internal static class KernelFileCopy
             }
 
             int errno = Marshal.GetLastPInvokeError();
-            if (errno == Errno.EINTR)
+            if (IsInterrupted(errno, "copy_file_range failed at output byte", outputOffset))
             {
                 continue;
             }
-            if (IsUnsupported(errno))
-            {
-                s_unavailable |= errno == Errno.ENOSYS;
-                return copied;
-            }
-            throw Errno.ToException(errno, $"copy_file_range failed at output byte {outputOffset}");
+            s_unavailable |= errno == Errno.ENOSYS;
+            return copied;
         }
         return copied;
     }
@@ -126,16 +122,12 @@ internal static class KernelFileCopy
             if (inPipe < 0)
             {
                 int errno = Marshal.GetLastPInvokeError();
-                if (errno == Errno.EINTR)
+                if (IsInterrupted(errno, "splice from the input failed at byte", inputOffset))
                 {
                     continue;
                 }
-                if (IsUnsupported(errno))
-                {
-                    s_spliceUnavailable |= errno == Errno.ENOSYS;
-                    return copied;
-                }
-                throw Errno.ToException(errno, $"splice from the input failed at byte {inputOffset}");
+                s_spliceUnavailable |= errno == Errno.ENOSYS;
+                return copied;
             }
 
             long drained = 0;
@@ -148,23 +140,26 @@ internal static class KernelFileCopy
                     continue;
                 }
                 int errno = written == 0 ? Errno.EINVAL : Marshal.GetLastPInvokeError();
-                if (errno == Errno.EINTR)
+                if (IsInterrupted(errno, "splice into the output failed at byte", outputOffset))
                 {
                     continue;
                 }
-                if (IsUnsupported(errno))
-                {
-                    return copied + drained;
-                }
-                throw Errno.ToException(errno, $"splice into the output failed at byte {outputOffset}");
+                return copied + drained;
             }
             copied += inPipe;
         }
         return copied;
     }
 
-    // Errors that mean "not between these two files" rather than a failed copy (different file systems on old kernels,
-    // special files, O_APPEND ...): the caller copies another way.
-    private static bool IsUnsupported(int errno) =>
-        errno is Errno.ENOSYS or Errno.EXDEV or Errno.EINVAL or Errno.EOPNOTSUPP or Errno.EBADF;
+    /// <summary>
+    /// Sorts a failed call's errno: true for an interrupted call (call again); false for one that means "not between
+    /// these two files" rather than a failed copy (different file systems on old kernels, special files, O_APPEND
+    /// ...), so the caller copies another way; anything else (no space, an I/O error) is thrown, naming the offset.
+    /// </summary>
+    private static bool IsInterrupted(int errno, string failure, long offset) => errno switch
+    {
+        Errno.EINTR => true,
+        Errno.ENOSYS or Errno.EXDEV or Errno.EINVAL or Errno.EOPNOTSUPP or Errno.EBADF => false,
+        _ => throw Errno.ToException(errno, $"{failure} {offset}"),
+    };
 }

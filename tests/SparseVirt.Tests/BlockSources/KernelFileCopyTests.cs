@@ -23,26 +23,11 @@ public class KernelFileCopyTests
     [TestCase(100, 50, 1000)]
     public void Copies_exactly_the_range_asked_for(int sourceOffset, int destinationOffset, int length)
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            Assert.Ignore("The kernel copy exists on Linux only.");
-        }
-        using var dir = new TempDirectory();
-        byte[] source = new byte[Source];
-        new Random(length).NextBytes(source);
-        File.WriteAllBytes(dir.Combine("in"), source);
         byte[] before = new byte[destinationOffset + length + 5000];
         before.AsSpan().Fill(0xA5);
-        File.WriteAllBytes(dir.Combine("out"), before);
 
-        long copied;
-        using (SafeFileHandle input = File.OpenHandle(dir.Combine("in")))
-        using (SafeFileHandle output = File.OpenHandle(dir.Combine("out"), FileMode.Open, FileAccess.ReadWrite))
-        {
-            copied = KernelFileCopy.Copy(input, sourceOffset, output, destinationOffset, length, CancellationToken.None);
-        }
+        (byte[] source, byte[] after, long copied) = CopyBetweenFiles(length, before, sourceOffset, destinationOffset, length);
 
-        byte[] after = File.ReadAllBytes(dir.Combine("out"));
         Assert.Multiple(() =>
         {
             Assert.That(copied, Is.EqualTo(length));
@@ -57,23 +42,8 @@ public class KernelFileCopyTests
     [TestCase(0, 0)]
     public void A_source_that_ends_early_is_copied_up_to_its_end_and_the_count_says_so(int sourceOffset, int destinationOffset)
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            Assert.Ignore("The kernel copy exists on Linux only.");
-        }
-        using var dir = new TempDirectory();
-        byte[] source = new byte[Source];
-        new Random(3).NextBytes(source);
-        File.WriteAllBytes(dir.Combine("in"), source);
+        (byte[] source, byte[] after, long copied) = CopyBetweenFiles(3, [], sourceOffset, destinationOffset, Source);
 
-        long copied;
-        using (SafeFileHandle input = File.OpenHandle(dir.Combine("in")))
-        using (SafeFileHandle output = File.OpenHandle(dir.Combine("out"), FileMode.CreateNew, FileAccess.ReadWrite))
-        {
-            copied = KernelFileCopy.Copy(input, sourceOffset, output, destinationOffset, Source, CancellationToken.None);
-        }
-
-        byte[] after = File.ReadAllBytes(dir.Combine("out"));
         Assert.That(copied, Is.EqualTo(Source - sourceOffset));
         Assert.That(after.AsSpan(destinationOffset).SequenceEqual(source.AsSpan(sourceOffset)), Is.True);
     }
@@ -81,15 +51,29 @@ public class KernelFileCopyTests
     [Test]
     public void A_cancelled_copy_stops_with_the_token()
     {
+        Assert.Throws<OperationCanceledException>(() => CopyBetweenFiles(4, [], 40, 0, 2 * 1024 * 1024, new CancellationToken(canceled: true)));
+    }
+
+    // Writes a random source of Source bytes and the output's starting bytes to files, copies between them, and
+    // returns the source, the output afterwards, and the count the copy returned.
+    private static (byte[] Source, byte[] Output, long Copied) CopyBetweenFiles(int seed, byte[] output, int sourceOffset, int destinationOffset, long length, CancellationToken cancellationToken = default)
+    {
         if (!OperatingSystem.IsLinux())
         {
             Assert.Ignore("The kernel copy exists on Linux only.");
         }
         using var dir = new TempDirectory();
-        File.WriteAllBytes(dir.Combine("in"), new byte[Source]);
-        using SafeFileHandle input = File.OpenHandle(dir.Combine("in"));
-        using SafeFileHandle output = File.OpenHandle(dir.Combine("out"), FileMode.CreateNew, FileAccess.ReadWrite);
+        byte[] source = new byte[Source];
+        new Random(seed).NextBytes(source);
+        File.WriteAllBytes(dir.Combine("in"), source);
+        File.WriteAllBytes(dir.Combine("out"), output);
 
-        Assert.Throws<OperationCanceledException>(() => KernelFileCopy.Copy(input, 40, output, 0, 2 * 1024 * 1024, new CancellationToken(canceled: true)));
+        long copied;
+        using (SafeFileHandle input = File.OpenHandle(dir.Combine("in")))
+        using (SafeFileHandle destination = File.OpenHandle(dir.Combine("out"), FileMode.Open, FileAccess.ReadWrite))
+        {
+            copied = KernelFileCopy.Copy(input, sourceOffset, destination, destinationOffset, length, cancellationToken);
+        }
+        return (source, File.ReadAllBytes(dir.Combine("out")), copied);
     }
 }
