@@ -66,7 +66,10 @@ internal static class KernelFileCopy
             {
                 continue;
             }
-            s_unavailable |= errno == Errno.ENOSYS;
+            if (errno == Errno.ENOSYS)
+            {
+                s_unavailable = true;
+            }
             return copied;
         }
         return copied;
@@ -84,7 +87,7 @@ internal static class KernelFileCopy
     /// cannot be spliced, the rest being left to the caller. Nothing is consumed from the source (its reads are
     /// positional), so bytes left in the pipe by a failure are simply dropped with it.
     /// </summary>
-    private static unsafe long SpliceAligned(SafeFileHandle source, long sourceOffset, SafeFileHandle destination, long destinationOffset, long length, CancellationToken cancellationToken)
+    internal static unsafe long SpliceAligned(SafeFileHandle source, long sourceOffset, SafeFileHandle destination, long destinationOffset, long length, CancellationToken cancellationToken)
     {
         int* ends = stackalloc int[2];
         if (Libc.Pipe2(ends, Libc.OpenCloseOnExec) != 0)
@@ -126,7 +129,10 @@ internal static class KernelFileCopy
                 {
                     continue;
                 }
-                s_spliceUnavailable |= errno == Errno.ENOSYS;
+                if (errno is Errno.ENOSYS or Errno.EPERM)
+                {
+                    s_spliceUnavailable = true;   // no splice in this kernel, or a filter forbids it
+                }
                 return copied;
             }
 
@@ -153,13 +159,14 @@ internal static class KernelFileCopy
 
     /// <summary>
     /// Sorts a failed call's errno: true for an interrupted call (call again); false for one that means "not between
-    /// these two files" rather than a failed copy (different file systems on old kernels, special files, O_APPEND
-    /// ...), so the caller copies another way; anything else (no space, an I/O error) is thrown, naming the offset.
+    /// these two files" rather than a failed copy (different file systems on old kernels, special files, O_APPEND,
+    /// a pipe where an offset was given, a seccomp filter ...), so the caller copies another way; anything else (no
+    /// space, an I/O error) is thrown, naming the offset.
     /// </summary>
     private static bool IsInterrupted(int errno, string failure, long offset) => errno switch
     {
         Errno.EINTR => true,
-        Errno.ENOSYS or Errno.EXDEV or Errno.EINVAL or Errno.EOPNOTSUPP or Errno.EBADF => false,
+        Errno.ENOSYS or Errno.EXDEV or Errno.EINVAL or Errno.EOPNOTSUPP or Errno.EBADF or Errno.ESPIPE or Errno.EPERM => false,
         _ => throw Errno.ToException(errno, $"{failure} {offset}"),
     };
 }

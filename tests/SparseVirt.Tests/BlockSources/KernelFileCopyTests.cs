@@ -23,6 +23,7 @@ public class KernelFileCopyTests
     [TestCase(100, 50, 1000)]
     public void Copies_exactly_the_range_asked_for(int sourceOffset, int destinationOffset, int length)
     {
+        RequireLinux();
         byte[] before = new byte[destinationOffset + length + 5000];
         before.AsSpan().Fill(0xA5);
 
@@ -38,10 +39,28 @@ public class KernelFileCopyTests
         });
     }
 
+    // The misaligned cases above, through the splice path alone: it must move every byte itself, so a pipe or splice
+    // that silently failed (and left the work to copy_file_range) shows here.
+    [TestCase(40, 0, 300 * 1024)]
+    [TestCase(4096 + 12, 8192, 1024 * 1024 + 5)]
+    [TestCase(8192, 28 + 12, 2 * 1024 * 1024 + 333)]
+    [TestCase(1, 4095, 3 * 1024 * 1024)]
+    public void The_splice_path_copies_misaligned_ranges_by_itself(int sourceOffset, int destinationOffset, int length)
+    {
+        RequireLinux();
+        byte[] before = new byte[destinationOffset + length + 100];
+
+        (byte[] source, byte[] after, long copied) = CopyBetweenFiles(length, before, sourceOffset, destinationOffset, length, spliceOnly: true);
+
+        Assert.That(copied, Is.EqualTo(length), "bytes moved by splice");
+        Assert.That(after.AsSpan(destinationOffset, length).SequenceEqual(source.AsSpan(sourceOffset, length)), Is.True);
+    }
+
     [TestCase(40, 0)]
     [TestCase(0, 0)]
     public void A_source_that_ends_early_is_copied_up_to_its_end_and_the_count_says_so(int sourceOffset, int destinationOffset)
     {
+        RequireLinux();
         (byte[] source, byte[] after, long copied) = CopyBetweenFiles(3, [], sourceOffset, destinationOffset, Source);
 
         Assert.That(copied, Is.EqualTo(Source - sourceOffset));
@@ -51,17 +70,23 @@ public class KernelFileCopyTests
     [Test]
     public void A_cancelled_copy_stops_with_the_token()
     {
+        RequireLinux();
         Assert.Throws<OperationCanceledException>(() => CopyBetweenFiles(4, [], 40, 0, 2 * 1024 * 1024, new CancellationToken(canceled: true)));
     }
 
-    // Writes a random source of Source bytes and the output's starting bytes to files, copies between them, and
-    // returns the source, the output afterwards, and the count the copy returned.
-    private static (byte[] Source, byte[] Output, long Copied) CopyBetweenFiles(int seed, byte[] output, int sourceOffset, int destinationOffset, long length, CancellationToken cancellationToken = default)
+    private static void RequireLinux()
     {
         if (!OperatingSystem.IsLinux())
         {
             Assert.Ignore("The kernel copy exists on Linux only.");
         }
+    }
+
+    // Writes a random source of Source bytes and the output's starting bytes to files, copies between them (the
+    // whole kernel copy, or its splice path alone), and returns the source, the output afterwards, and the count the
+    // copy returned.
+    private static (byte[] Source, byte[] Output, long Copied) CopyBetweenFiles(int seed, byte[] output, int sourceOffset, int destinationOffset, long length, CancellationToken cancellationToken = default, bool spliceOnly = false)
+    {
         using var dir = new TempDirectory();
         byte[] source = new byte[Source];
         new Random(seed).NextBytes(source);
@@ -72,7 +97,9 @@ public class KernelFileCopyTests
         using (SafeFileHandle input = File.OpenHandle(dir.Combine("in")))
         using (SafeFileHandle destination = File.OpenHandle(dir.Combine("out"), FileMode.Open, FileAccess.ReadWrite))
         {
-            copied = KernelFileCopy.Copy(input, sourceOffset, destination, destinationOffset, length, cancellationToken);
+            copied = spliceOnly
+                ? KernelFileCopy.SpliceAligned(input, sourceOffset, destination, destinationOffset, length, cancellationToken)
+                : KernelFileCopy.Copy(input, sourceOffset, destination, destinationOffset, length, cancellationToken);
         }
         return (source, File.ReadAllBytes(dir.Combine("out")), copied);
     }

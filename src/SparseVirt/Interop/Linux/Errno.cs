@@ -29,6 +29,7 @@ internal static class Errno
     internal const int ENOTTY = 25;
     internal const int EFBIG = 27;
     internal const int ENOSPC = 28;
+    internal const int ESPIPE = 29;
     internal const int EROFS = 30;
     internal const int ENAMETOOLONG = 36;
     internal const int ENOSYS = 38;
@@ -59,6 +60,7 @@ internal static class Errno
         ENOTTY => "ENOTTY",
         EFBIG => "EFBIG",
         ENOSPC => "ENOSPC",
+        ESPIPE => "ESPIPE",
         EROFS => "EROFS",
         ENAMETOOLONG => "ENAMETOOLONG",
         ENOSYS => "ENOSYS",
