@@ -40,7 +40,8 @@ internal static class KernelFileCopy
         }
 
         long copied = 0;
-        if (length >= MinSplicedLength && !s_spliceUnavailable && ((sourceOffset - destinationOffset) & (PageSize - 1)) != 0)
+        if (length >= MinSplicedLength && !s_spliceUnavailable && ((sourceOffset - destinationOffset) & (PageSize - 1)) != 0
+            && !MayCopyRemotely(source) && !MayCopyRemotely(destination))
         {
             copied = SpliceAligned(source, sourceOffset, destination, destinationOffset, length, cancellationToken);
         }
@@ -76,6 +77,24 @@ internal static class KernelFileCopy
     }
 
     private static int PageSize => Environment.SystemPageSize;
+
+    /// <summary>
+    /// True when <paramref name="file"/> is on a file system whose copy_file_range may copy on the server, without
+    /// the bytes crossing the network (NFS 4.2, SMB, Ceph, a FUSE file system that implements it), at any offsets:
+    /// there it stays the way to copy, aligned or not. False for local file systems, where the kernel would splice
+    /// through its own small pipe anyway.
+    /// </summary>
+    internal static unsafe bool MayCopyRemotely(SafeFileHandle file)
+    {
+        byte* status = stackalloc byte[Libc.StatFsBufferSize];
+        if (Libc.FStatFs(file, status) != 0)
+        {
+            _ = Marshal.GetLastPInvokeError();
+            return true;   // unknown: keep to copy_file_range, which is never wrong
+        }
+        // f_type from linux/magic.h: NFS_SUPER_MAGIC, SMB2_MAGIC_NUMBER, CIFS_SUPER_MAGIC, CEPH_SUPER_MAGIC, FUSE_SUPER_MAGIC.
+        return (uint)*(long*)status is 0x6969 or 0xFE534D42 or 0xFF534D42 or 0x00C36400 or 0x65735546;
+    }
 
     /// <summary>
     /// Copies a range whose source and destination offsets differ within a page through a pipe, in rounds that each

@@ -56,6 +56,18 @@ public class KernelFileCopyTests
         Assert.That(after.AsSpan(destinationOffset, length).SequenceEqual(source.AsSpan(sourceOffset, length)), Is.True);
     }
 
+    [Test]
+    public void Local_files_are_spliced_and_not_left_to_a_server_side_copy()
+    {
+        RequireLinux();
+        using var dir = new TempDirectory();
+        File.WriteAllBytes(dir.Combine("local"), [1]);
+        using SafeFileHandle local = File.OpenHandle(dir.Combine("local"));
+
+        // fstatfs read the temporary folder's file system (ext4, tmpfs ...): not one that copies on a server.
+        Assert.That(KernelFileCopy.MayCopyRemotely(local), Is.False);
+    }
+
     [TestCase(40, 0)]
     [TestCase(0, 0)]
     public void A_source_that_ends_early_is_copied_up_to_its_end_and_the_count_says_so(int sourceOffset, int destinationOffset)
