@@ -31,24 +31,11 @@ public static class BlockSourceFile
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentException.ThrowIfNullOrEmpty(path);
-        string full = Path.GetFullPath(path);
-        string temporary = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            long written;
-            using (SafeFileHandle handle = File.OpenHandle(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None))
-            {
-                RandomAccess.SetLength(handle, source.Length);
-                written = await CopyDataAsync(source, handle, progress, cancellationToken).ConfigureAwait(false);
-            }
-            File.Move(temporary, full, overwrite: true);
-            return written;
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
+        await using AtomicFileOutput output = AtomicFileOutput.Create(path);
+        RandomAccess.SetLength(output.Handle, source.Length);
+        long written = await CopyDataAsync(source, output.Handle, progress, cancellationToken).ConfigureAwait(false);
+        await output.CommitAsync().ConfigureAwait(false);
+        return written;
     }
 
     /// <summary>

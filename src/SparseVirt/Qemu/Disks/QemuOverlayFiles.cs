@@ -93,8 +93,8 @@ public static class QemuOverlayFiles
 
     private static void WriteRecord(string recordPath, OverlayBaseRecord record)
     {
-        string temporary = recordPath + ".tmp";
-        File.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(record, OverlayJsonContext.Default.OverlayBaseRecord));
-        File.Move(temporary, recordPath, overwrite: true);
+        using AtomicFileOutput output = AtomicFileOutput.Create(recordPath);
+        output.Stream.Write(JsonSerializer.SerializeToUtf8Bytes(record, OverlayJsonContext.Default.OverlayBaseRecord));
+        output.Commit();
     }
 }

@@ -76,7 +76,6 @@ internal static class QemuProbeCacheFile
     /// </summary>
     public static bool TrySave(string directory, string binaryPath, (long Size, long Ticks) identity, QemuProbeReplies replies)
     {
-        string? temporary = null;
         try
         {
             if (!OperatingSystem.IsWindows())
@@ -87,10 +86,8 @@ internal static class QemuProbeCacheFile
             {
                 Directory.CreateDirectory(directory);
             }
-            string file = PathFor(directory, binaryPath);
-            temporary = $"{file}.{Guid.NewGuid():N}.tmp";
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            using (var writer = new Utf8JsonWriter(stream))
+            using AtomicFileOutput output = AtomicFileOutput.Create(PathFor(directory, binaryPath));
+            using (var writer = new Utf8JsonWriter(output.Stream))
             {
                 writer.WriteStartObject();
                 writer.WriteString("format", Format);
@@ -118,27 +115,12 @@ internal static class QemuProbeCacheFile
                 Write(writer, "accelerators", replies.Accelerators);
                 writer.WriteEndObject();
             }
-            File.Move(temporary, file, overwrite: true);
-            temporary = null;
+            output.Commit();
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return false;
-        }
-        finally
-        {
-            if (temporary is not null)
-            {
-                try
-                {
-                    File.Delete(temporary);
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    // Left behind in the cache folder; the next save writes a file of its own.
-                }
-            }
+            return false;   // the temporary file, if any, went with the output
         }
     }
 

@@ -1,7 +1,6 @@
-using SparseVirt.Sparse.IO;
 using SparseVirt.Tests.Infrastructure;
 
-namespace SparseVirt.Tests.Sparse;
+namespace SparseVirt.Tests;
 
 public class AtomicFileOutputTests
 {

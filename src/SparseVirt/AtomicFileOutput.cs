@@ -1,11 +1,12 @@
 using Microsoft.Win32.SafeHandles;
 
-namespace SparseVirt.Sparse.IO;
+namespace SparseVirt;
 
 /// <summary>
 /// An output file written under a temporary name beside its destination and renamed over it only by
 /// <see cref="Commit"/>: a failure or cancellation before that leaves the destination untouched and removes the
-/// temporary file, so an existing file is never clobbered by a half-written one.
+/// temporary file, so an existing file is never clobbered by a half-written one. Shared by every area that writes
+/// a file (sparse outputs, composed disks, cached QEMU probes).
 /// </summary>
 internal sealed class AtomicFileOutput : IDisposable, IAsyncDisposable
 {
