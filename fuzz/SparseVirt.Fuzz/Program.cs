@@ -44,11 +44,12 @@ internal static class Program
         {
             using var copy = new MemoryStream();
             stream.CopyTo(copy);
+            byte[] input = copy.ToArray();
             try
             {
-                ExecutionLimits.Execute(chosen, copy.ToArray());
+                ExecutionLimits.Execute(chosen, input);
             }
-            catch (Exception e) when (findingsLog is not null && Log(findingsLog, copy.ToArray(), e))
+            catch (Exception e) when (findingsLog is not null && Log(findingsLog, input, e))
             {
                 throw; // never reached: Log returns false
             }
