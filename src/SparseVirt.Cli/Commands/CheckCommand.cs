@@ -134,6 +134,10 @@ internal static class CheckCommand
         {
             Line(text, "Capabilities", string.Join(", ", facts.Kvm.Capabilities.Select(c => $"{c.Name}={(c.Value?.ToString(CultureInfo.InvariantCulture) ?? c.Error?.ToString() ?? "?")}")));
         }
+        if (facts.Kvm.Trial is { } trial)
+        {
+            Line(text, "Trial guest", DescribeTrial(trial));
+        }
         Line(text, "Modules", facts.Kernel.Modules.Count == 0
             ? "no KVM module in /sys/module"
             : string.Join(", ", facts.Kernel.Modules.Select(m => $"{m.Name} ({(m.BuiltIn ? "built-in" : m.State)}{(m.Nested is null ? "" : $", nested={m.Nested}")})")));
@@ -229,6 +233,18 @@ internal static class CheckCommand
             environment.InVirtualMachine ? $"VM of {environment.HypervisorName}" : "no hypervisor seen",
         };
         return string.Join("; ", parts);
+    }
+
+    private static string DescribeTrial(KvmTrialFacts trial)
+    {
+        if (!trial.Supported)
+        {
+            return $"not run: {trial.NotSupportedReason}";
+        }
+        string outcome = trial.Completed ? "ran to HLT, every result right" : $"failed at {trial.FailedAt ?? "?"}: {trial.Failure}";
+        string loop = trial.LoopNanosecondsPerIteration is { } perIteration ? $"; loop {perIteration.ToString("0.###", CultureInfo.InvariantCulture)} ns/iteration" : "";
+        string exit = trial.ExitMicroseconds is { } exitCost ? $", exit {exitCost.ToString("0.##", CultureInfo.InvariantCulture)} µs" : "";
+        return $"{outcome}{loop}{exit} ({trial.Exits.Count} exits)";
     }
 
     private static void Line(StringBuilder text, string label, string value) =>

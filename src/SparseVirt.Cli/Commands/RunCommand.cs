@@ -35,7 +35,7 @@ internal static class RunCommand
         var append = new Option<string?>("--append") { Description = "Kernel command line for --kernel." };
         var accel = new Option<string>("--accel")
         {
-            Description = "Accelerator: auto (KVM when the capability check says it is ready, otherwise TCG), kvm, or tcg.",
+            Description = "Accelerator: auto (KVM when the capability check's trial guest ran at hardware speed, otherwise TCG), kvm (fails at once where the check says KVM cannot run a guest), or tcg.",
             DefaultValueFactory = _ => "auto",
         };
         accel.AcceptOnlyFromAmong("auto", "kvm", "tcg");
@@ -235,32 +235,33 @@ internal static class RunCommand
 
     private static async Task<QemuMachineDefinition> ChooseAcceleratorAsync(VerbContext context, QemuMachineDefinition definition, string choice, CancellationToken cancellationToken)
     {
-        switch (choice)
+        if (choice == "tcg")
         {
-            case "kvm":
-                return definition.WithAccelerators(QemuAccelerator.Kvm);
-            case "tcg":
-                return definition.WithAccelerators(QemuAccelerator.Tcg);
-            default:
-                HostVirtualizationReport report = await HostVirtualization.DetectAsync(cancellationToken).ConfigureAwait(false);
-                // The capability check names QEMU's accelerator for this system; HVF runs x86-64 guests only on an Intel Mac.
-                QemuAccelerator? accelerator = report.QemuAccelerator switch
-                {
-                    "kvm" => QemuAccelerator.Kvm,
-                    "whpx" => QemuAccelerator.Whpx,
-                    "hvf" when System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.X64 => QemuAccelerator.Hvf,
-                    _ => null,
-                };
-                if (accelerator is { } usable)
-                {
-                    string name = report.QemuAccelerator.ToUpperInvariant();
-                    await context.Console.Error.WriteLineAsync($"{name}: ready; booting with {name}.").ConfigureAwait(false);
-                    return definition.WithAccelerators(usable);
-                }
-                string own = report.Accelerators.Count > 0 ? report.Accelerators[0].Accelerator.ToString().ToUpperInvariant() : "KVM";
-                await context.Console.Error.WriteLineAsync($"{own}: not available ({report.Verdict.Status}: {report.Verdict.Reason}); booting with TCG (software emulation, slower). Run 'sparsevirt check' for what to do.").ConfigureAwait(false);
-                return definition.WithAccelerators(QemuAccelerator.Tcg);
+            return definition.WithAccelerators(QemuAccelerator.Tcg);
         }
+        HostVirtualizationReport report = await HostVirtualization.DetectAsync(cancellationToken).ConfigureAwait(false);
+        if (choice == "kvm")
+        {
+            // Never wait in a guest that cannot boot: a KVM the check finds unable to run a guest fails here, at once.
+            if (AcceleratorChoice.VerdictOn(report, Accelerator.Kvm) is not { IsUsable: true })
+            {
+                VirtualizationVerdict verdict = AcceleratorChoice.VerdictOn(report, Accelerator.Kvm)?.Verdict ?? report.Verdict;
+                throw new InvalidOperationException(
+                    $"--accel kvm: KVM cannot run this guest here ({verdict.Status}: {verdict.Reason}). Use --accel auto or tcg; 'sparsevirt check' says what to do.");
+            }
+            return definition.WithAccelerators(QemuAccelerator.Kvm);
+        }
+
+        QemuAccelerator best = AcceleratorChoice.Best(report);
+        if (best != QemuAccelerator.Tcg)
+        {
+            string name = best.ToString().ToUpperInvariant();
+            await context.Console.Error.WriteLineAsync($"{name}: ready; booting with {name}.").ConfigureAwait(false);
+            return definition.WithAccelerators(best);
+        }
+        string own = report.Accelerators.Count > 0 ? report.Accelerators[0].Accelerator.ToString().ToUpperInvariant() : "KVM";
+        await context.Console.Error.WriteLineAsync($"{own}: not available ({report.Verdict.Status}: {report.Verdict.Reason}); booting with TCG (software emulation, slower). Run 'sparsevirt check' for what to do.").ConfigureAwait(false);
+        return definition.WithAccelerators(QemuAccelerator.Tcg);
     }
 
     private static QemuMachineDefinition BuildDefinition(RunRequest request, List<QemuDisk> disks)

@@ -49,6 +49,11 @@ public static class AndroidEmulatorCompatibility
             VirtualizationStatus.DeviceBusy or VirtualizationStatus.NotAKvmDevice or VirtualizationStatus.CreateVmFailed => AndroidCpuAcceleration.DevIoctlFailed,
             VirtualizationStatus.ApiVersionMismatch => AndroidCpuAcceleration.DevObsolete,
             VirtualizationStatus.NestedVirtualizationUnavailable => AndroidCpuAcceleration.NestedNotSupported,
+            // A KVM that opens but cannot run a standard guest: inside a VM (PVM, or any guest whose CPU shows no
+            // VT-x/AMD-V) that is nested virtualization the emulator cannot use; on bare metal the device failed a request.
+            VirtualizationStatus.GuestCannotRun or VirtualizationStatus.EmulatedOnly
+                when facts.Cpu is { HypervisorPresent: true } || facts.Kernel.HasModule("kvm_pvm") => AndroidCpuAcceleration.NestedNotSupported,
+            VirtualizationStatus.GuestCannotRun or VirtualizationStatus.EmulatedOnly => AndroidCpuAcceleration.DevIoctlFailed,
             VirtualizationStatus.ProbeFailed => AndroidCpuAcceleration.DevOpenFailed,
             VirtualizationStatus.UnsupportedOperatingSystem or VirtualizationStatus.HypervisorPlatformDisabled or VirtualizationStatus.HypervisorNotRunning
                 or VirtualizationStatus.RebootPending or VirtualizationStatus.AcceleratorNotInstalled => AndroidCpuAcceleration.AccelNotInstalled,

@@ -10,7 +10,7 @@ namespace SparseVirt.Hypervisor;
 public sealed record HostVirtualizationReport
 {
     /// <summary>The JSON schema version this library writes (see docs/hypervisor.md).</summary>
-    public const int CurrentSchemaVersion = 2;
+    public const int CurrentSchemaVersion = 3;
 
     /// <summary>The JSON schema version of this report.</summary>
     [JsonRequired]

@@ -34,4 +34,7 @@ internal static partial class HypervisorLog
 
     [LoggerMessage(EventId = 4010, Level = LogLevel.Debug, Message = "Hypervisor.framework: kern.hv_support {Support}, hv_vm_create {VmCreate}")]
     public static partial void MacOSProbed(ILogger logger, string support, string vmCreate);
+
+    [LoggerMessage(EventId = 4011, Level = LogLevel.Debug, Message = "KVM trial guest: completed {Completed}, failure {Failure}, loop {NanosecondsPerIteration:F3} ns/iteration, exit {ExitMicroseconds:F2} us")]
+    public static partial void TrialGuest(ILogger logger, bool completed, string failure, double nanosecondsPerIteration, double exitMicroseconds);
 }

@@ -2,10 +2,11 @@ namespace SparseVirt.Hypervisor;
 
 /// <summary>
 /// Judges <see cref="HostFacts"/>: a pure function from facts to verdicts, with no I/O, so recorded fact sets give
-/// the same verdict anywhere. The operating system's answer to a trial VM decides (KVM_CREATE_VM, a WHPX partition,
-/// hv_vm_create): an accelerator is ready exactly when its trial succeeded; the CPU, module, registry and
-/// environment facts only explain why it did not. This file judges KVM; the partial files judge WHPX, the Windows
-/// drivers and HVF.
+/// the same verdict anywhere. The operating system's answer to a trial decides: on Linux a trial guest run on a
+/// fresh VM (see <c>VirtualizationJudge.KvmTrial.cs</c>), on Windows a WHPX partition, on macOS hv_vm_create; an
+/// accelerator is ready exactly when its trial succeeded. The CPU, module, registry and environment facts only
+/// explain why it did not. This file judges KVM; the partial files judge the trial guest, WHPX, the Windows drivers
+/// and HVF.
 /// </summary>
 public static partial class VirtualizationJudge
 {
@@ -21,7 +22,7 @@ public static partial class VirtualizationJudge
 
         if (kvm.CreateVm?.Succeeded == true)
         {
-            return Ready(facts, kvm);
+            return JudgeTrialGuest(facts, kvm);
         }
         if (facts.OperatingSystem.Kind != OperatingSystemKind.Linux || !kvm.Applicable)
         {
@@ -32,14 +33,6 @@ public static partial class VirtualizationJudge
             return JudgeOpenedDevice(facts, kvm);
         }
         return JudgeUnopenedDevice(facts, kvm);
-    }
-
-    private static VirtualizationVerdict Ready(HostFacts facts, KvmFacts kvm)
-    {
-        string where = facts.Environment.InVirtualMachine
-            ? $" (nested, inside a {facts.Environment.HypervisorName ?? "hypervisor"} guest)"
-            : "";
-        return Verdict(VirtualizationStatus.Ready, $"KVM_CREATE_VM succeeded on {kvm.DevicePath}{where}: accelerated VMs can run");
     }
 
     private static VirtualizationVerdict UnsupportedOperatingSystem(HostFacts facts)
@@ -156,7 +149,7 @@ public static partial class VirtualizationJudge
                 string guest = cpu.HypervisorName ?? "an unnamed hypervisor";
                 return Verdict(
                     VirtualizationStatus.NestedVirtualizationUnavailable,
-                    $"{absence}: this is a guest of {guest} whose virtual {CpuName(cpu)} CPU exposes neither VT-x nor AMD-V, so nested virtualization is off",
+                    $"{absence}: this is a guest of {guest} whose virtual {CpuName(cpu)} CPU exposes neither VT-x nor AMD-V, so nested virtualization is off{PvmWithoutDevice(facts)}",
                     NestedRemediation(cpu, environment));
             }
             return Verdict(

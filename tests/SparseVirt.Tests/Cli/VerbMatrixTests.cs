@@ -102,7 +102,7 @@ public class VerbMatrixTests
             using JsonDocument verifyJson = JsonDocument.Parse(verify.Output);
             Assert.That(verifyJson.RootElement.ValueKind, Is.EqualTo(JsonValueKind.Object));
             using JsonDocument checkJson = JsonDocument.Parse(check.Output);
-            Assert.That(checkJson.RootElement.GetProperty("schemaVersion").GetInt32(), Is.EqualTo(2));
+            Assert.That(checkJson.RootElement.GetProperty("schemaVersion").GetInt32(), Is.EqualTo(3));
             Assert.That(File.ReadAllBytes(folder.Combine("hello.raw")), Has.Length.EqualTo(4 * 1024 * 1024));
             Assert.That(Directory.GetFiles(folder.FullPath, "piece.*"), Is.Not.Empty);
         });

@@ -34,7 +34,7 @@ public class CheckCommandTests
         bool ready = root.GetProperty("isReady").GetBoolean();
         Assert.Multiple(() =>
         {
-            Assert.That(root.GetProperty("schemaVersion").GetInt32(), Is.EqualTo(2));
+            Assert.That(root.GetProperty("schemaVersion").GetInt32(), Is.EqualTo(3));
             Assert.That(root.GetProperty("accelerators")[0].GetProperty("accelerator").GetString(), Is.EqualTo("kvm"));
             Assert.That(root.GetProperty("qemuAccelerator").GetString(), Is.EqualTo(ready ? "kvm" : "tcg"));
             Assert.That(result.ExitCode, Is.EqualTo(ready ? 0 : 1));

@@ -23,6 +23,13 @@ public class HypervisorJsonTests
         "facts.kvm.mode", "facts.kvm.access", "facts.kvm.processInDeviceGroup", "facts.kvm.userListedInDeviceGroup", "facts.kvm.open",
         "facts.kvm.apiVersion", "facts.kvm.capabilities", "facts.kvm.capabilities[]", "facts.kvm.capabilities[].name", "facts.kvm.capabilities[].id",
         "facts.kvm.capabilities[].value", "facts.kvm.capabilities[].error", "facts.kvm.vcpuMmapSize", "facts.kvm.createVm",
+        "facts.kvm.trial", "facts.kvm.trial.supported", "facts.kvm.trial.notSupportedReason", "facts.kvm.trial.program", "facts.kvm.trial.steps",
+        "facts.kvm.trial.steps[]", "facts.kvm.trial.steps[].name", "facts.kvm.trial.exits", "facts.kvm.trial.exits[]", "facts.kvm.trial.exits[].reason",
+        "facts.kvm.trial.exits[].reasonCode", "facts.kvm.trial.exits[].runError", "facts.kvm.trial.exits[].stage", "facts.kvm.trial.exits[].port",
+        "facts.kvm.trial.exits[].value", "facts.kvm.trial.exits[].suberror", "facts.kvm.trial.exits[].data", "facts.kvm.trial.exits[].data[]",
+        "facts.kvm.trial.exits[].hardwareReason", "facts.kvm.trial.exits[].guestInstructionPointer", "facts.kvm.trial.exits[].atMicroseconds",
+        "facts.kvm.trial.completed", "facts.kvm.trial.failedAt", "facts.kvm.trial.failure", "facts.kvm.trial.timedOut", "facts.kvm.trial.deadlineMilliseconds",
+        "facts.kvm.trial.exitMicroseconds", "facts.kvm.trial.loopIterations", "facts.kvm.trial.loopNanosecondsPerIteration", "facts.kvm.trial.runMilliseconds",
         "facts.kernel", "facts.kernel.modules", "facts.kernel.modules[]", "facts.kernel.modules[].name", "facts.kernel.modules[].builtIn",
         "facts.kernel.modules[].state", "facts.kernel.modules[].nested", "facts.kernel.modules[].nestedEnabled",
         "facts.kernel.cpuInfoVmx", "facts.kernel.cpuInfoSvm", "facts.kernel.firmware", "facts.kernel.firmwareEvidence",
@@ -45,6 +52,7 @@ public class HypervisorJsonTests
     private static readonly string[] OutcomeMembers =
     [
         "facts.kvm.stat", "facts.kvm.access", "facts.kvm.open", "facts.kvm.apiVersion", "facts.kvm.vcpuMmapSize", "facts.kvm.createVm",
+        "facts.kvm.trial.steps[].outcome",
         "facts.windows.hypervisorPlatform.libraryLoad", "facts.windows.hypervisorPlatform.hypervisorPresent", "facts.windows.hypervisorPlatform.createPartition",
         "facts.windows.hypervisorPlatform.setProcessorCount", "facts.windows.hypervisorPlatform.setupPartition", "facts.windows.hypervisorPlatform.deletePartition",
         "facts.windows.aehd.open", "facts.windows.aehd.version", "facts.windows.haxm.open", "facts.windows.haxm.version",
@@ -150,9 +158,9 @@ public class HypervisorJsonTests
     [Test]
     public void ANewerSchemaIsRefused()
     {
-        var error = Assert.Throws<InvalidDataException>(() => HostVirtualizationReport.FromJson("{\"schemaVersion\": 3}"));
+        var error = Assert.Throws<InvalidDataException>(() => HostVirtualizationReport.FromJson("{\"schemaVersion\": 4}"));
 
-        Assert.That(error!.Message, Does.Contain("schemaVersion 3"));
+        Assert.That(error!.Message, Does.Contain("schemaVersion 4"));
     }
 
     [Test]

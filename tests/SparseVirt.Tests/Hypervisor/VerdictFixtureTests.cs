@@ -8,7 +8,10 @@ public class VerdictFixtureTests
     private static readonly Dictionary<string, (VirtualizationStatus Status, string[] Mentions)> Expected = new()
     {
         ["recorded-ci-bhyve-guest-no-kvm"] = (VirtualizationStatus.NestedVirtualizationUnavailable, ["/dev/kvm does not exist", "bhyve", "nested virtualization"]),
-        ["handmade-intel-host-ready"] = (VirtualizationStatus.Ready, ["KVM_CREATE_VM succeeded"]),
+        ["handmade-intel-host-ready"] = (VirtualizationStatus.Ready, ["KVM_CREATE_VM succeeded", "before the trial guest"]),
+        ["handmade-intel-host-ready-trial"] = (VirtualizationStatus.Ready, ["trial guest ran", "hardware speed", "0.38 ns per loop iteration", "1.1 µs per exit"]),
+        ["handmade-pvm-host-guest-cannot-run"] = (VirtualizationStatus.GuestCannotRun, ["KVM_CREATE_VM succeeded", "cannot run", "suberror 1 (emulation failure)", "lock cmpxchg16b", "kvm_pvm", "PVM-enabled", "-accel tcg", "CONFIG_PVM_GUEST"]),
+        ["recorded-ci-pvm-kernel-no-kvm"] = (VirtualizationStatus.NestedVirtualizationUnavailable, ["/dev/kvm does not exist", "bhyve", "kvm_pvm (PVM) built in"]),
         ["handmade-amd-host-ready"] = (VirtualizationStatus.Ready, ["KVM_CREATE_VM succeeded"]),
         ["handmade-arm64-host-ready"] = (VirtualizationStatus.Ready, ["KVM_CREATE_VM succeeded"]),
         ["handmade-no-access-not-in-group"] = (VirtualizationStatus.PermissionDenied, ["EACCES", "dev is not in group kvm", "usermod -aG kvm dev", "log out", "99-kvm4all.rules"]),
@@ -66,6 +69,9 @@ public class VerdictFixtureTests
         ["handmade-macos-ci-runner-vm"] = ("tcg", AndroidCpuAcceleration.NestedNotSupported, [(Accelerator.Hvf, VirtualizationStatus.NestedVirtualizationUnavailable)]),
         ["handmade-macos-intel-no-support"] = ("tcg", AndroidCpuAcceleration.NoCpuSupport, [(Accelerator.Hvf, VirtualizationStatus.NoCpuSupport)]),
         ["handmade-intel-host-ready"] = ("kvm", AndroidCpuAcceleration.Ready, [(Accelerator.Kvm, VirtualizationStatus.Ready)]),
+        ["handmade-intel-host-ready-trial"] = ("kvm", AndroidCpuAcceleration.Ready, [(Accelerator.Kvm, VirtualizationStatus.Ready)]),
+        ["handmade-pvm-host-guest-cannot-run"] = ("tcg", AndroidCpuAcceleration.NestedNotSupported, [(Accelerator.Kvm, VirtualizationStatus.GuestCannotRun)]),
+        ["recorded-ci-pvm-kernel-no-kvm"] = ("tcg", AndroidCpuAcceleration.NestedNotSupported, [(Accelerator.Kvm, VirtualizationStatus.NestedVirtualizationUnavailable)]),
         ["handmade-no-access-not-in-group"] = ("tcg", AndroidCpuAcceleration.DevPermission, [(Accelerator.Kvm, VirtualizationStatus.PermissionDenied)]),
         ["handmade-module-not-loaded"] = ("tcg", AndroidCpuAcceleration.DevNotFound, [(Accelerator.Kvm, VirtualizationStatus.ModuleNotLoaded)]),
         ["recorded-ci-bhyve-guest-no-kvm"] = ("tcg", AndroidCpuAcceleration.NestedNotSupported, [(Accelerator.Kvm, VirtualizationStatus.NestedVirtualizationUnavailable)]),
@@ -149,7 +155,7 @@ public class VerdictFixtureTests
             seen.UnionWith(ExpectedAccelerators[fixture].Statuses.Select(s => s.Item2));
         }
         // Reached only by changing one fact of a fixture, in the tests below and in CreateVmFailuresMapToTheirStatus.
-        VirtualizationStatus[] byVariation = [VirtualizationStatus.DeviceMissing, VirtualizationStatus.NotAKvmDevice, VirtualizationStatus.CreateVmFailed, VirtualizationStatus.ProbeFailed];
+        VirtualizationStatus[] byVariation = [VirtualizationStatus.DeviceMissing, VirtualizationStatus.NotAKvmDevice, VirtualizationStatus.CreateVmFailed, VirtualizationStatus.ProbeFailed, VirtualizationStatus.EmulatedOnly];
 
         Assert.That(Enum.GetValues<VirtualizationStatus>().Except(seen).Except(byVariation), Is.Empty);
     }
@@ -190,14 +196,16 @@ public class VerdictFixtureTests
     {
         { Windows: { } windows } => facts with { Windows = windows with { HypervisorPlatform = windows.HypervisorPlatform with { SetupPartition = outcome } } },
         { MacOS: { } macOS } => facts with { MacOS = macOS with { VmCreate = outcome } },
-        _ => facts with { Kvm = facts.Kvm with { CreateVm = outcome } },
+        // Since schema 3 a KVM host is ready only when a trial guest ran on the VM: a success brings one that passed.
+        _ => facts with { Kvm = facts.Kvm with { CreateVm = outcome, Trial = outcome.Succeeded ? Fixtures.Load("handmade-intel-host-ready-trial").Kvm.Trial : null } },
     };
 
     private static bool TrialSucceeded(HostFacts facts) => facts switch
     {
         { Windows: { } windows } => windows.HypervisorPlatform.SetupPartition?.Succeeded == true,
         { MacOS: { } macOS } => macOS.VmCreate?.Succeeded == true,
-        _ => facts.Kvm.CreateVm?.Succeeded == true,
+        _ => facts.Kvm.CreateVm?.Succeeded == true && (facts.Kvm.Trial?.Completed ?? facts.SchemaVersion <= 2)
+            && facts.Kvm.Trial?.LoopNanosecondsPerIteration is null or <= VirtualizationJudge.HardwareSpeedLimitNanoseconds,
     };
 
     private static VirtualizationVerdict Primary(HostFacts facts) => VirtualizationJudge.JudgeAccelerators(facts)[0].Verdict;
@@ -317,6 +325,8 @@ public class VerdictFixtureTests
             [VirtualizationStatus.EntitlementMissing] = 19,
             [VirtualizationStatus.RunningUnderRosetta] = 20,
             [VirtualizationStatus.AcceleratorNotInstalled] = 21,
+            [VirtualizationStatus.GuestCannotRun] = 22,
+            [VirtualizationStatus.EmulatedOnly] = 23,
         };
 
         Assert.Multiple(() =>

@@ -1,12 +1,14 @@
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using SparseVirt.Hypervisor.Collection.KvmTrial;
 using SparseVirt.Interop;
 
 namespace SparseVirt.Hypervisor.Collection;
 
 /// <summary>
-/// Asks the KVM device itself: stat, permission check, open, API version, capabilities, vCPU mmap size and a
-/// trial KVM_CREATE_VM whose VM is closed at once. Every failure is recorded as a fact, never thrown.
+/// Asks the KVM device itself: stat, permission check, open, API version, capabilities, vCPU mmap size, a trial
+/// KVM_CREATE_VM, and on that VM a trial guest (<see cref="KvmTrialGuest"/>). Every failure is recorded as a fact,
+/// never thrown.
 /// </summary>
 internal sealed class KvmDeviceProbe(ILogger logger)
 {
@@ -96,20 +98,19 @@ internal sealed class KvmDeviceProbe(ILogger logger)
             return facts;
         }
 
-        SystemCallOutcome createVm = CreateAndCloseVm(device);
-        HypervisorLog.CreateVm(logger, createVm.ToString());
-        return facts with { CreateVm = createVm };
-    }
-
-    private static SystemCallOutcome CreateAndCloseVm(SafeFileDescriptorHandle device)
-    {
         int vmDescriptor = Libc.Ioctl(device, KvmIoctl.CreateVm, 0);
         if (vmDescriptor < 0)
         {
-            return SystemCallResults.FromLastError();
+            SystemCallOutcome createFailure = SystemCallResults.FromLastError();
+            HypervisorLog.CreateVm(logger, createFailure.ToString());
+            return facts with { CreateVm = createFailure };
         }
+        HypervisorLog.CreateVm(logger, "ok");
         using var vm = new SafeFileDescriptorHandle(vmDescriptor);
-        return SystemCallOutcome.Success();
+        // A VM that opens proves only that the device answers: a guest has to run on it (see docs/hypervisor.md).
+        KvmTrialFacts trial = KvmTrialGuest.Run(device, vm, facts.VcpuMmapSize?.Value ?? 0, RuntimeInformation.ProcessArchitecture, cancellationToken);
+        HypervisorLog.TrialGuest(logger, trial.Completed, trial.Failure ?? "none", trial.LoopNanosecondsPerIteration ?? -1, trial.ExitMicroseconds ?? -1);
+        return facts with { CreateVm = SystemCallOutcome.Success(), Trial = trial };
     }
 
     private static SystemCallOutcome Ioctl(SafeFileDescriptorHandle device, nuint request, nint argument)

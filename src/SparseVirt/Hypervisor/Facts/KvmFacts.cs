@@ -64,8 +64,11 @@ public sealed record KvmFacts
     public SystemCallOutcome? VcpuMmapSize { get; init; }
 
     /// <summary>
-    /// <c>KVM_CREATE_VM</c> (the VM fd is closed at once). Null when not attempted because an earlier step failed.
-    /// Its success is what makes the host ready.
+    /// <c>KVM_CREATE_VM</c>. Null when not attempted because an earlier step failed. Since schema 3 its success
+    /// alone does not make the host ready: <see cref="Trial"/> must show a guest running at hardware speed.
     /// </summary>
     public SystemCallOutcome? CreateVm { get; init; }
+
+    /// <summary>The trial guest run on the VM <see cref="CreateVm"/> made (schema 3); null when no VM was made, and in older fact sets.</summary>
+    public KvmTrialFacts? Trial { get; init; }
 }

@@ -13,6 +13,7 @@ internal static class Errno
     internal const int EINTR = 4;
     internal const int EIO = 5;
     internal const int ENXIO = 6;
+    internal const int E2BIG = 7;
     internal const int EBADF = 9;
     internal const int EAGAIN = 11;
     internal const int ENOMEM = 12;
@@ -44,6 +45,7 @@ internal static class Errno
         EINTR => "EINTR",
         EIO => "EIO",
         ENXIO => "ENXIO",
+        E2BIG => "E2BIG",
         EBADF => "EBADF",
         EAGAIN => "EAGAIN",
         ENOMEM => "ENOMEM",

@@ -1,8 +1,9 @@
 namespace SparseVirt.Interop;
 
 /// <summary>
-/// The /dev/kvm system ioctls (linux/kvm.h). All four are <c>_IO(KVMIO, nr)</c>: no direction and no size, so the
-/// request number is <c>(KVMIO &lt;&lt; 8) | nr</c> on every architecture.
+/// The KVM ioctls (linux/kvm.h). Requests without an argument structure are <c>_IO(KVMIO, nr)</c>, so
+/// <c>(KVMIO &lt;&lt; 8) | nr</c>; those with one encode its direction and size as <c>_IOC</c> does on x86-64 and
+/// arm64: <c>dir &lt;&lt; 30 | size &lt;&lt; 16 | KVMIO &lt;&lt; 8 | nr</c>, with write 1, read 2 and both 3.
 /// </summary>
 internal static class KvmIoctl
 {
@@ -23,4 +24,37 @@ internal static class KvmIoctl
 
     /// <summary><c>KVM_GET_VCPU_MMAP_SIZE</c> = <c>_IO(KVMIO, 0x04)</c>; bytes of a vCPU's shared run area.</summary>
     internal const nuint GetVcpuMmapSize = (KvmIo << 8) | 0x04;
+
+    /// <summary><c>KVM_GET_SUPPORTED_CPUID</c> = <c>_IOWR(KVMIO, 0x05, struct kvm_cpuid2)</c> (8-byte header), x86 only.</summary>
+    internal const uint GetSupportedCpuid = Write | Read | (8u << 16) | (KvmIo << 8) | 0x05u;
+
+    /// <summary><c>KVM_CREATE_VCPU</c> = <c>_IO(KVMIO, 0x41)</c>; argument is the vCPU id, returns a vCPU fd.</summary>
+    internal const nuint CreateVcpu = (KvmIo << 8) | 0x41;
+
+    /// <summary><c>KVM_SET_USER_MEMORY_REGION</c> = <c>_IOW(KVMIO, 0x46, struct kvm_userspace_memory_region)</c> (32 bytes).</summary>
+    internal const uint SetUserMemoryRegion = Write | (32u << 16) | (KvmIo << 8) | 0x46u;
+
+    /// <summary><c>KVM_RUN</c> = <c>_IO(KVMIO, 0x80)</c>.</summary>
+    internal const nuint Run = (KvmIo << 8) | 0x80;
+
+    /// <summary><c>KVM_GET_REGS</c> = <c>_IOR(KVMIO, 0x81, struct kvm_regs)</c> (144 bytes on x86-64).</summary>
+    internal const uint GetRegisters = Read | (144u << 16) | (KvmIo << 8) | 0x81u;
+
+    /// <summary><c>KVM_SET_REGS</c> = <c>_IOW(KVMIO, 0x82, struct kvm_regs)</c> (144 bytes on x86-64).</summary>
+    internal const uint SetRegisters = Write | (144u << 16) | (KvmIo << 8) | 0x82u;
+
+    /// <summary><c>KVM_GET_SREGS</c> = <c>_IOR(KVMIO, 0x83, struct kvm_sregs)</c> (312 bytes on x86-64).</summary>
+    internal const uint GetSpecialRegisters = Read | (312u << 16) | (KvmIo << 8) | 0x83u;
+
+    /// <summary><c>KVM_SET_SREGS</c> = <c>_IOW(KVMIO, 0x84, struct kvm_sregs)</c> (312 bytes on x86-64).</summary>
+    internal const uint SetSpecialRegisters = Write | (312u << 16) | (KvmIo << 8) | 0x84u;
+
+    /// <summary><c>KVM_SET_CPUID2</c> = <c>_IOW(KVMIO, 0x90, struct kvm_cpuid2)</c> (8-byte header), x86 only.</summary>
+    internal const uint SetCpuid2 = Write | (8u << 16) | (KvmIo << 8) | 0x90u;
+
+
+
+
+    private const uint Write = 1u << 30;
+    private const uint Read = 2u << 30;
 }
