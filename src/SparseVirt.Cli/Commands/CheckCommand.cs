@@ -39,6 +39,7 @@ internal static class CheckCommand
             "check",
             "Check which hardware accelerator this process can use (KVM on Linux, WHPX on Windows, HVF on macOS), and if none, why and what to do; " +
             "TCG (software emulation) is the fallback.\n" +
+            "On Linux KVM is ready only when a trial guest runs on it, correctly and at hardware speed (see docs/hypervisor.md).\n" +
             "Exit codes: 0 ready, 1 not ready, 2 the check itself failed; with --emulator, the Android Emulator's acceleration code.")
         {
             json,

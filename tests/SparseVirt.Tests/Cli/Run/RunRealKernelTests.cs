@@ -47,3 +47,26 @@ public class RunRealKernelTests
         });
     }
 }
+
+/// <summary><c>run --accel kvm</c> where the check says KVM cannot run a guest fails at once with the verdict, starting nothing.</summary>
+public class RunAcceleratorVerdictTests
+{
+    [Test]
+    public async Task AccelKvmFailsAtOnceWithTheVerdictWhereKvmCannotRunAGuest()
+    {
+        SparseVirt.Hypervisor.HostVirtualizationReport report = SparseVirt.Hypervisor.HostVirtualization.Detect();
+        if (report.Accelerators.Any(a => a.Accelerator == SparseVirt.Hypervisor.Accelerator.Kvm && a.IsUsable))
+        {
+            Assert.Ignore("KVM can run a guest on this machine, so --accel kvm is allowed here.");
+        }
+
+        CliResult result = await CliHarness.RunAsync("run", RepositoryPaths.HelloSample, "--accel", "kvm", "--qemu", "/nonexistent/qemu-must-not-be-started");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ExitCode, Is.EqualTo(1), result.Error);
+            Assert.That(result.Error, Does.Contain("--accel kvm: KVM cannot run this guest here").And.Contain(report.Verdict.Status.ToString()));
+            Assert.That(result.Error, Does.Not.Contain("QEMU started"));
+        });
+    }
+}
