@@ -20,7 +20,7 @@ rc=$?
 echo "sparsevirt.exe check --json under $("$wine" --version 2>/dev/null) exited $rc:"
 cat "$out/wine-check.json"
 [ "$rc" -eq 1 ] || { echo "expected exit 1 (not ready), got $rc"; cat "$out/wine-check.stderr"; exit 1; }
-grep -q '"schemaVersion": 2' "$out/wine-check.json" || { echo "not a schema-2 report"; exit 1; }
+grep -q '"schemaVersion": 3' "$out/wine-check.json" || { echo "not a schema-3 report"; exit 1; }
 grep -q '"kind": "windows"' "$out/wine-check.json" || { echo "the report does not say Windows"; exit 1; }
 grep -q '"status": "hypervisorPlatformDisabled"' "$out/wine-check.json" || { echo "WHPX is not reported as hypervisorPlatformDisabled"; exit 1; }
 grep -q 'WinHvPlatform.dll is missing' "$out/wine-check.json" || { echo "the reason does not name WinHvPlatform.dll"; exit 1; }

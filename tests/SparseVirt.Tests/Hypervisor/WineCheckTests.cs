@@ -34,7 +34,7 @@ public class WineCheckTests
         Assert.Multiple(() =>
         {
             Assert.That(result.ExitCode, Is.EqualTo(1), "not ready: " + result.Error);
-            Assert.That(report.SchemaVersion, Is.EqualTo(2));
+            Assert.That(report.SchemaVersion, Is.EqualTo(HostVirtualizationReport.CurrentSchemaVersion));
             Assert.That(report.Facts.OperatingSystem.Kind, Is.EqualTo(OperatingSystemKind.Windows));
             Assert.That(report.Facts.Windows, Is.Not.Null, "the Windows facts were collected");
             Assert.That(report.Facts.Windows!.HypervisorPlatform.LibraryLoad?.Error, Is.EqualTo(SystemCallError.NotFound));
