@@ -212,3 +212,27 @@ public class KvmTrialTests
         });
     }
 }
+
+public class KvmRunAreaTests
+{
+    [TestCase(4096, 4, 0x00401000u, 0x00401000u)] // x86: the data page follows the structure (KVM_PIO_PAGE_OFFSET = 1)
+    [TestCase(4096, 1, 0xABu, 0xABu)]
+    [TestCase(12288 - 2, 4, 0x1u, 0u)]            // would read past the mapped area
+    [TestCase(8, 4, 0x1u, 0u)]                    // inside the header, not data
+    public unsafe void PortOutputIsReadFromWhereTheKernelPutItAndNowhereElse(int dataOffset, int size, uint written, uint expected)
+    {
+        const int RunAreaSize = 12288;
+        byte[] area = new byte[RunAreaSize + 8];
+        BinaryPrimitives.WriteUInt64LittleEndian(area.AsSpan(KvmRunLayout.IoDataOffset), (ulong)dataOffset);
+        area[KvmRunLayout.IoSize] = (byte)size;
+        if (dataOffset + 4 <= area.Length && dataOffset >= KvmRunLayout.Details)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(area.AsSpan(dataOffset), written);
+        }
+
+        fixed (byte* run = area)
+        {
+            Assert.That(X86KvmTrial.ReadIoValue(run, RunAreaSize), Is.EqualTo(expected));
+        }
+    }
+}

@@ -226,7 +226,7 @@ internal sealed unsafe class X86KvmTrial(int device, int vm, int runAreaSize, Kv
             if (reason == KvmRunLayout.ExitIo)
             {
                 int port = *(ushort*)(run + KvmRunLayout.IoPort);
-                uint value = ReadIoValue(run);
+                uint value = ReadIoValue(run, runAreaSize);
                 string stage = X86TrialProgram.StageOf(port);
                 lastStage = stage;
                 recorder.Exit(new KvmTrialExit { Reason = "io", ReasonCode = (int)reason, Port = port, Value = value, Stage = stage, AtMicroseconds = at });
@@ -286,12 +286,16 @@ internal sealed unsafe class X86KvmTrial(int device, int vm, int runAreaSize, Kv
 
     private static double? Known(double value) => value == double.MaxValue ? null : value;
 
-    private static uint ReadIoValue(byte* run)
+    /// <summary>
+    /// The value of a port-I/O exit. x86 KVM puts the data in the run area's second page
+    /// (<c>KVM_PIO_PAGE_OFFSET</c>, so <c>data_offset</c> is 4096), after the structure itself; an offset that would read
+    /// outside the mapped area is not trusted and reads as 0.
+    /// </summary>
+    internal static uint ReadIoValue(byte* run, int runAreaSize)
     {
         ulong offset = *(ulong*)(run + KvmRunLayout.IoDataOffset);
         byte size = run[KvmRunLayout.IoSize];
-        // The data sits inside the run area, right after the structure; an offset beyond the first page is not trusted.
-        if (offset is < 64 or > 4096 - 4)
+        if (offset < KvmRunLayout.Details || size is not (1 or 2 or 4) || offset > (ulong)(runAreaSize - size))
         {
             return 0;
         }
