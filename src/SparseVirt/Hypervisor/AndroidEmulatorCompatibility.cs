@@ -52,7 +52,7 @@ public static class AndroidEmulatorCompatibility
             // A KVM that opens but cannot run a standard guest: inside a VM (PVM, or any guest whose CPU shows no
             // VT-x/AMD-V) that is nested virtualization the emulator cannot use; on bare metal the device failed a request.
             VirtualizationStatus.GuestCannotRun or VirtualizationStatus.EmulatedOnly
-                when facts.Cpu is { HypervisorPresent: true } || facts.Kernel.HasModule("kvm_pvm") => AndroidCpuAcceleration.NestedNotSupported,
+                when facts.Cpu is { HypervisorPresent: true } || facts.Kernel.HasModule(VirtualizationJudge.PvmModule) => AndroidCpuAcceleration.NestedNotSupported,
             VirtualizationStatus.GuestCannotRun or VirtualizationStatus.EmulatedOnly => AndroidCpuAcceleration.DevIoctlFailed,
             VirtualizationStatus.ProbeFailed => AndroidCpuAcceleration.DevOpenFailed,
             VirtualizationStatus.UnsupportedOperatingSystem or VirtualizationStatus.HypervisorPlatformDisabled or VirtualizationStatus.HypervisorNotRunning

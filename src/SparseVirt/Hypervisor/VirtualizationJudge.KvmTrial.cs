@@ -13,7 +13,7 @@ public static partial class VirtualizationJudge
     public const double HardwareSpeedLimitNanoseconds = 50;
 
     /// <summary>The kernel module of PVM, the pagetable-based paravirtual KVM for nested use (no VT-x/AMD-V needed).</summary>
-    private const string PvmModule = "kvm_pvm";
+    internal const string PvmModule = "kvm_pvm";
 
     private static VirtualizationVerdict JudgeTrialGuest(HostFacts facts, KvmFacts kvm)
     {

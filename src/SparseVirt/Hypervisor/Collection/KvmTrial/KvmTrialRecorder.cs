@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace SparseVirt.Hypervisor.Collection.KvmTrial;
 
 /// <summary>
@@ -12,7 +10,6 @@ internal sealed class KvmTrialRecorder(string program, TimeSpan deadline)
     private readonly Lock _gate = new();
     private readonly List<KvmTrialStep> _steps = [];
     private readonly List<KvmTrialExit> _exits = [];
-    private long _runStarted;
     private string? _failedAt;
     private string? _failure;
     private bool _completed;
@@ -41,22 +38,6 @@ internal sealed class KvmTrialRecorder(string program, TimeSpan deadline)
         Fail(name, $"{name} failed with {outcome}");
     }
 
-    public void RunStarted(long timestamp)
-    {
-        lock (_gate)
-        {
-            _runStarted = timestamp;
-        }
-    }
-
-    public double MicrosecondsSinceRunStarted(long timestamp)
-    {
-        lock (_gate)
-        {
-            return Math.Round(Stopwatch.GetElapsedTime(_runStarted, timestamp).TotalMicroseconds, 1);
-        }
-    }
-
     public void Exit(KvmTrialExit exit)
     {
         lock (_gate)
@@ -83,7 +64,7 @@ internal sealed class KvmTrialRecorder(string program, TimeSpan deadline)
     {
         lock (_gate)
         {
-            _completed = _failure is null;
+            _completed = true;
         }
     }
 
