@@ -60,6 +60,10 @@ internal static class RunCommand
             Arity = ArgumentArity.ZeroOrMore,
         };
         var expand = new Option<bool>("--expand") { Description = "Expand Android sparse images into the cache and boot the copies, instead of serving them over NBD straight from their chunk tables." };
+        var retryOnTcg = new Option<bool>("--retry-on-tcg")
+        {
+            Description = "When the hardware accelerator fails to run the guest (QEMU stops it with run state internal-error, as KVM does on a host whose KVM cannot emulate an instruction), boot it again on TCG instead of failing.",
+        };
         var allowNoQemu = new Option<bool>("--allow-no-qemu") { Description = "When QEMU is not installed, prepare the disks, say so, and exit 0 instead of failing." };
 
         var command = new Command("run", """
@@ -72,7 +76,7 @@ internal static class RunCommand
             stopped with Ctrl+C.
             """)
         {
-            disks, gpt, bootCode, overlay, memory, cpus, kernel, initrd, append, accel, serial, forward, machine, timeout, stopTimeout, cache, qemu, expand, allowNoQemu,
+            disks, gpt, bootCode, overlay, memory, cpus, kernel, initrd, append, accel, serial, forward, machine, timeout, stopTimeout, cache, qemu, expand, retryOnTcg, allowNoQemu,
         };
 
         VerbRunner.SetAction(command, console, async (context, cancellationToken) =>
@@ -98,6 +102,7 @@ internal static class RunCommand
                 Expand = context.GetValue(expand),
                 GptPartitions = context.GetValue(gpt) ?? [],
                 GptBootCode = context.GetValue(bootCode),
+                RetryOnTcg = context.GetValue(retryOnTcg),
             };
             return await RunAsync(context, request, cancellationToken).ConfigureAwait(false);
         });
@@ -183,7 +188,14 @@ internal static class RunCommand
             return ExitCodes.Success;
         }
 
-        return await BootAsync(context, definition.WithBinaryPath(binary), request, cancellationToken).ConfigureAwait(false);
+        definition = definition.WithBinaryPath(binary);
+        (int exitCode, bool acceleratorFailed) = await BootAsync(context, definition, request, cancellationToken).ConfigureAwait(false);
+        if (acceleratorFailed && request.RetryOnTcg && !definition.Accelerators.SequenceEqual([QemuAccelerator.Tcg]))
+        {
+            await error.WriteLineAsync("--retry-on-tcg: booting the guest again on TCG (software emulation).").ConfigureAwait(false);
+            (exitCode, _) = await BootAsync(context, definition.WithAccelerators(QemuAccelerator.Tcg), request, cancellationToken).ConfigureAwait(false);
+        }
+        return exitCode;
     }
 
     private static async Task<QemuDisk> PrepareDiskAsync(VerbContext context, SparseDiskCache cache, string path, string? overlayPath, int? bootIndex, CancellationToken cancellationToken)
@@ -295,7 +307,8 @@ internal static class RunCommand
         return definition;
     }
 
-    private static async Task<int> BootAsync(VerbContext context, QemuMachineDefinition definition, RunRequest request, CancellationToken cancellationToken)
+    /// <summary>Boots once; the exit code, and whether the accelerator failed to run the guest (QEMU's internal-error).</summary>
+    private static async Task<(int ExitCode, bool AcceleratorFailed)> BootAsync(VerbContext context, QemuMachineDefinition definition, RunRequest request, CancellationToken cancellationToken)
     {
         TextWriter error = context.Console.Error;
         // The binary's probe is kept between runs (as libvirt keeps QEMU's capabilities): without it every run
@@ -313,7 +326,19 @@ internal static class RunCommand
         int exitCode;
         try
         {
-            exitCode = await machine.WaitForExitAsync(stopWhen.Token).ConfigureAwait(false);
+            exitCode = await machine.WaitForGuestAsync(stopWhen.Token).ConfigureAwait(false);
+        }
+        catch (QemuGuestStoppedException stopped)
+        {
+            // QEMU would wait, stopped, for ever: say why, end it, and let the caller decide about TCG.
+            await error.WriteLineAsync(stopped.Message).ConfigureAwait(false);
+            await machine.StopAsync(TimeSpan.Zero, forcefulCancellation: context.Console.UrgentStop).ConfigureAwait(false);
+            await serialPump.ConfigureAwait(false);
+            if (stopped.IsAcceleratorFailure && !request.RetryOnTcg)
+            {
+                await error.WriteLineAsync("Boot it on TCG with --accel tcg, or add --retry-on-tcg; 'sparsevirt check' tells whether this KVM can run a guest.").ConfigureAwait(false);
+            }
+            return (ExitCodes.Failure, stopped.IsAcceleratorFailure);
         }
         catch (OperationCanceledException) when (stopWhen.IsCancellationRequested)
         {
@@ -322,17 +347,17 @@ internal static class RunCommand
             QemuStopResult stop = await machine.StopAsync(request.StopTimeout, forcefulCancellation: context.Console.UrgentStop).ConfigureAwait(false);
             await serialPump.ConfigureAwait(false);
             await error.WriteLineAsync($"The guest was stopped ({stop.Method}).").ConfigureAwait(false);
-            return cancellationToken.IsCancellationRequested ? ExitCodes.Canceled : ExitCodes.Failure;
+            return (cancellationToken.IsCancellationRequested ? ExitCodes.Canceled : ExitCodes.Failure, false);
         }
 
         await serialPump.ConfigureAwait(false);
         if (exitCode == 0)
         {
             await error.WriteLineAsync("The guest powered off.").ConfigureAwait(false);
-            return ExitCodes.Success;
+            return (ExitCodes.Success, false);
         }
         await error.WriteLineAsync($"QEMU exited with code {exitCode}: {LastLine(machine.StandardErrorTail)}").ConfigureAwait(false);
-        return ExitCodes.Failure;
+        return (ExitCodes.Failure, false);
     }
 
     private static async Task PumpSerialAsync(QemuSerialCapture capture, TextWriter output)
@@ -422,5 +447,8 @@ internal static class RunCommand
 
         /// <summary>The --boot-code file for the composed GPT disk's protective MBR; null for zeros.</summary>
         public string? GptBootCode { get; init; }
+
+        /// <summary>Boot again on TCG when the hardware accelerator fails to run the guest.</summary>
+        public bool RetryOnTcg { get; init; }
     }
 }

@@ -94,6 +94,14 @@ internal static class BootSectorGuest
                 0xF4,             // halt: hlt (interrupts are off, so nothing wakes it)
                 0xEB, 0xFD,       // jmp halt
             ],
+            BootSectorGuestEnding.Panic =>
+            [
+                0xBA, 0x05, 0x05, // mov dx, 0x505 (the ISA pvpanic device's port)
+                0xB0, 0x01,       // mov al, 1 (PVPANIC_PANICKED)
+                0xEE,             // out dx, al
+                0xF4,             // halt: hlt
+                0xEB, 0xFD,       // jmp halt
+            ],
             BootSectorGuestEnding.RepeatForever =>
             [
                 0xEB, 0xE4,       // jmp print (back to "mov si, message")

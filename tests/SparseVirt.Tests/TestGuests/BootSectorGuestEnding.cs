@@ -17,4 +17,7 @@ internal enum BootSectorGuestEnding
 
     /// <summary>Prints the line again and again, forever.</summary>
     RepeatForever,
+
+    /// <summary>Reports a panic to QEMU's ISA pvpanic device (writes 1 to port 0x505), then halts for good.</summary>
+    Panic,
 }

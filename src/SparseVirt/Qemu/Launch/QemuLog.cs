@@ -37,4 +37,7 @@ internal static partial class QemuLog
 
     [LoggerMessage(EventId = 5010, Level = LogLevel.Debug, Message = "QEMU {ProcessId}: {Step} ignored during shutdown: {Reason}")]
     public static partial void ShutdownStepFailed(ILogger logger, int processId, string step, string reason);
+
+    [LoggerMessage(EventId = 5011, Level = LogLevel.Warning, Message = "QEMU {ProcessId}: the VM stopped with run state {RunState} on {Accelerator}")]
+    public static partial void GuestStopped(ILogger logger, int processId, string runState, QemuAccelerator accelerator);
 }
