@@ -56,9 +56,14 @@ internal static class RunCommand
         var qemu = new Option<string?>("--qemu") { Description = "The QEMU binary (default: qemu-system-x86_64 on PATH)." };
         var overlay = new Option<string[]>("--overlay")
         {
-            Description = "A qcow2 overlay for the disk in the same position (repeatable): the guest's writes persist in it across runs and the disk is never written. Created with qemu-img when missing, and recreated when the disk changed since it was made.",
+            Description = "A qcow2 overlay for the disk in the same position (repeatable): the guest's writes persist in it across runs and the disk is never written. Created with qemu-img when missing; reused while the disk's content is the one it was made over (a touched or copied disk with the same bytes keeps it); otherwise refused and left untouched (see --reset-overlay). An overlay made with qemu-img over the same disk is taken over.",
             Arity = ArgumentArity.ZeroOrMore,
         };
+        var resetOverlay = new Option<bool>("--reset-overlay")
+        {
+            Description = "Start each --overlay over with an empty one, keeping the old file beside it as NAME.bak-TIMESTAMP (unless --no-backup). Without it an overlay that is not over the disk given is refused and left untouched.",
+        };
+        var noBackup = new Option<bool>("--no-backup") { Description = "With --reset-overlay, delete the old overlays instead of keeping them as NAME.bak-TIMESTAMP." };
         var expand = new Option<bool>("--expand") { Description = "Expand Android sparse images into the cache and boot the copies, instead of serving them over NBD straight from their chunk tables." };
         var retryOnTcg = new Option<bool>("--retry-on-tcg")
         {
@@ -76,7 +81,7 @@ internal static class RunCommand
             stopped with Ctrl+C.
             """)
         {
-            disks, gpt, bootCode, overlay, memory, cpus, kernel, initrd, append, accel, serial, forward, machine, timeout, stopTimeout, cache, qemu, expand, retryOnTcg, allowNoQemu,
+            disks, gpt, bootCode, overlay, resetOverlay, noBackup, memory, cpus, kernel, initrd, append, accel, serial, forward, machine, timeout, stopTimeout, cache, qemu, expand, retryOnTcg, allowNoQemu,
         };
 
         VerbRunner.SetAction(command, console, async (context, cancellationToken) =>
@@ -103,6 +108,8 @@ internal static class RunCommand
                 GptPartitions = context.GetValue(gpt) ?? [],
                 GptBootCode = context.GetValue(bootCode),
                 RetryOnTcg = context.GetValue(retryOnTcg),
+                ResetOverlays = context.GetValue(resetOverlay),
+                KeepOverlayBackups = !context.GetValue(noBackup),
             };
             return await RunAsync(context, request, cancellationToken).ConfigureAwait(false);
         });
@@ -126,6 +133,14 @@ internal static class RunCommand
         if (request.Disks.Length == 0 && request.GptPartitions.Length == 0)
         {
             throw new UsageException("Give at least one disk, or --gpt LABEL=IMAGE....");
+        }
+        if (!request.KeepOverlayBackups && !request.ResetOverlays)
+        {
+            throw new UsageException("--no-backup goes with --reset-overlay.");
+        }
+        if (request.ResetOverlays && request.Overlays.Length == 0)
+        {
+            throw new UsageException("--reset-overlay needs --overlay: it starts the overlays given over.");
         }
         if (request.GptBootCode is not null && request.GptPartitions.Length == 0)
         {
@@ -156,13 +171,14 @@ internal static class RunCommand
                 prepared.Add(async () =>
                 {
                     QemuNbdExport export = served.Export(name);
-                    QemuDisk disk = overlayPath is null ? new QemuDisk(export) : await OverlayDiskAsync(context, export, overlayPath, cancellationToken).ConfigureAwait(false);
+                    // The socket is new on every run: the image file, not the export, is what the overlay is over.
+                    QemuDisk disk = overlayPath is null ? new QemuDisk(export) : await OverlayDiskAsync(context, request, export, path, overlayPath, cancellationToken).ConfigureAwait(false);
                     return disk.WithInterface(QemuDiskInterface.Ide).WithBootIndex(bootIndex);
                 });
             }
             else
             {
-                QemuDisk disk = await PrepareDiskAsync(context, cacheStore, path, overlayPath, bootIndex, cancellationToken).ConfigureAwait(false);
+                QemuDisk disk = await PrepareDiskAsync(context, request, cacheStore, path, overlayPath, bootIndex, cancellationToken).ConfigureAwait(false);
                 prepared.Add(() => Task.FromResult(disk));
             }
         }
@@ -198,7 +214,7 @@ internal static class RunCommand
         return exitCode;
     }
 
-    private static async Task<QemuDisk> PrepareDiskAsync(VerbContext context, SparseDiskCache cache, string path, string? overlayPath, int? bootIndex, CancellationToken cancellationToken)
+    private static async Task<QemuDisk> PrepareDiskAsync(VerbContext context, RunRequest request, SparseDiskCache cache, string path, string? overlayPath, int? bootIndex, CancellationToken cancellationToken)
     {
         if (!File.Exists(path))
         {
@@ -214,26 +230,33 @@ internal static class RunCommand
             // The cached copy is shared by later runs: the guest's writes go to a throw-away overlay, or the one asked for.
             disk = overlayPath is null
                 ? new QemuDisk(rawPath, QemuDiskFormat.Raw).WithSnapshot()
-                : await OverlayDiskAsync(context, new QemuImageFile(rawPath, QemuDiskFormat.Raw), overlayPath, cancellationToken).ConfigureAwait(false);
+                : await OverlayDiskAsync(context, request, new QemuImageFile(rawPath, QemuDiskFormat.Raw), path, overlayPath, cancellationToken).ConfigureAwait(false);
         }
         else
         {
             var image = new QemuImageFile(Path.GetFullPath(path), IsQcow2(path) ? QemuDiskFormat.Qcow2 : QemuDiskFormat.Raw);
-            disk = overlayPath is null ? new QemuDisk(image) : await OverlayDiskAsync(context, image, overlayPath, cancellationToken).ConfigureAwait(false);
+            disk = overlayPath is null ? new QemuDisk(image) : await OverlayDiskAsync(context, request, image, path, overlayPath, cancellationToken).ConfigureAwait(false);
         }
         return disk.WithInterface(QemuDiskInterface.Ide).WithBootIndex(bootIndex);
     }
 
-    private static async Task<QemuDisk> OverlayDiskAsync(VerbContext context, QemuDiskSource image, string overlayPath, CancellationToken cancellationToken)
+    /// <summary>
+    /// The overlay for a disk, its base identified by the content of <paramref name="diskPath"/> (the image the user
+    /// named: a sparse image's expanded copy or NBD socket may change, its file does not).
+    /// </summary>
+    private static async Task<QemuDisk> OverlayDiskAsync(VerbContext context, RunRequest request, QemuDiskSource image, string diskPath, string overlayPath, CancellationToken cancellationToken)
     {
-        var overlay = new QemuOverlay(Path.GetFullPath(overlayPath), image);
+        var overlay = new QemuOverlay(Path.GetFullPath(overlayPath), image).WithIdentitySource(diskPath);
         QemuImageToolOptions tool = QemuImageToolOptions.Default.WithLogger(context.LoggerFactory.CreateLogger("SparseVirt.Qemu.Disks"));
-        QemuOverlayPreparation prepared = await QemuOverlayFiles.EnsureAsync(overlay, tool, cancellationToken).ConfigureAwait(false);
+        QemuOverlayPreparation prepared = request.ResetOverlays
+            ? await QemuOverlayFiles.ResetAsync(overlay, request.KeepOverlayBackups, tool, cancellationToken).ConfigureAwait(false)
+            : await QemuOverlayFiles.EnsureAsync(overlay, tool, cancellationToken).ConfigureAwait(false);
         await context.Console.Error.WriteLineAsync(prepared.Action switch
         {
             QemuOverlayAction.Reused => $"{overlayPath}: overlay reused, with the guest's earlier writes",
-            QemuOverlayAction.Recreated => $"{overlayPath}: overlay recreated empty, because {prepared.Reason}",
-            _ => $"{overlayPath}: overlay created over {image.Describe()}",
+            QemuOverlayAction.Adopted => $"{overlayPath}: overlay taken over, with its writes ({prepared.Reason})",
+            QemuOverlayAction.Recreated => $"{overlayPath}: overlay started over empty ({prepared.Reason})",
+            _ => $"{overlayPath}: overlay created over {diskPath}",
         }).ConfigureAwait(false);
         return new QemuDisk(overlay);
     }
@@ -450,5 +473,11 @@ internal static class RunCommand
 
         /// <summary>Boot again on TCG when the hardware accelerator fails to run the guest.</summary>
         public bool RetryOnTcg { get; init; }
+
+        /// <summary>Start every overlay over (--reset-overlay).</summary>
+        public bool ResetOverlays { get; init; }
+
+        /// <summary>Keep a reset overlay's old file as NAME.bak-TIMESTAMP (not --no-backup).</summary>
+        public bool KeepOverlayBackups { get; init; } = true;
     }
 }

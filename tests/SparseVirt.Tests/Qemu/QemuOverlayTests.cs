@@ -53,11 +53,113 @@ public sealed class QemuOverlayTests
         Assert.That(Hash(basePath), Is.EqualTo(baseHash), "the base's bytes are unchanged");
         Assert.That(File.GetLastWriteTimeUtc(basePath), Is.EqualTo(baseModified), "the base was never written");
 
+        // A touched base with the same bytes keeps its overlay: content decides, not the time.
         File.SetLastWriteTimeUtc(basePath, baseModified.AddMinutes(1));
-        QemuOverlayPreparation changed = await QemuOverlayFiles.EnsureAsync(overlay, tool);
-        Assert.That(changed.Action, Is.EqualTo(QemuOverlayAction.Recreated));
-        Assert.That(changed.Reason, Does.Contain("changed"));
-        Assert.That(await BootAsync(overlay), Does.Not.Contain(Persisted), "a recreated overlay starts empty");
+        Assert.That((await QemuOverlayFiles.EnsureAsync(overlay, tool)).Action, Is.EqualTo(QemuOverlayAction.Reused));
+        Assert.That(await BootAsync(overlay), Does.Contain(Persisted), "the touched base's overlay still has the write");
+
+        // Changed content is refused, and the overlay is left exactly as it was.
+        byte[] overlayBefore = File.ReadAllBytes(overlay.Path);
+        await using (FileStream changing = new(basePath, FileMode.Open, FileAccess.Write))
+        {
+            changing.Position = 50L * 1024 * 1024;
+            changing.WriteByte(0x5A);
+        }
+        var refused = await Assert.ThrowsAsync<QemuOverlayRefusedException>(() => QemuOverlayFiles.EnsureAsync(overlay, tool));
+        Assert.Multiple(() =>
+        {
+            Assert.That(refused!.Message, Does.Contain("content of its base changed").And.Contain("left untouched").And.Contain("--reset-overlay"));
+            Assert.That(refused.AllocatedBytes, Is.GreaterThan(0));
+            Assert.That(File.ReadAllBytes(overlay.Path), Is.EqualTo(overlayBefore), "the refused overlay is untouched");
+        });
+
+        // Starting over is asked for: the old overlay is kept beside it, the new one is empty.
+        QemuOverlayPreparation reset = await QemuOverlayFiles.ResetAsync(overlay, keepBackup: true, tool);
+        Assert.Multiple(() =>
+        {
+            Assert.That(reset.Action, Is.EqualTo(QemuOverlayAction.Recreated));
+            Assert.That(reset.BackupPath, Does.StartWith(overlay.Path + ".bak-"));
+            Assert.That(File.ReadAllBytes(reset.BackupPath!), Is.EqualTo(overlayBefore), "the backup is the old overlay");
+        });
+        Assert.That(await BootAsync(overlay), Does.Not.Contain(Persisted), "a reset overlay starts empty");
+    }
+
+    [Test]
+    public async Task A_copied_base_with_the_same_bytes_keeps_its_overlay_and_the_header_follows_it()
+    {
+        string qemuImg = ExternalTool.Require("qemu-img", "qemu-utils");
+        using var folder = new TempDirectory();
+        string basePath = folder.Combine("base.raw");
+        await File.WriteAllBytesAsync(basePath, Enumerable.Range(0, 1 << 20).Select(i => (byte)(i * 7)).ToArray());
+        var tool = QemuImageToolOptions.Default.WithBinaryPath(qemuImg);
+        var overlay = new QemuOverlay(folder.Combine("o.qcow2"), new QemuImageFile(basePath, QemuDiskFormat.Raw));
+        await QemuOverlayFiles.EnsureAsync(overlay, tool);
+        ExternalTool.RunChecked(ExternalTool.Require("qemu-io", "qemu-utils"), "-f", "qcow2", "-c", "write -P 0x42 0 64k", overlay.Path);
+        string copy = folder.Combine("restored.raw");
+        File.Copy(basePath, copy);
+        File.Delete(basePath);
+
+        QemuOverlayPreparation moved = await QemuOverlayFiles.EnsureAsync(new QemuOverlay(overlay.Path, new QemuImageFile(copy, QemuDiskFormat.Raw)), tool);
+
+        string info = ExternalTool.RunChecked(qemuImg, "info", "--output=json", overlay.Path).Output;
+        Assert.Multiple(() =>
+        {
+            Assert.That(moved.Action, Is.EqualTo(QemuOverlayAction.Reused));
+            Assert.That(info, Does.Contain("restored.raw"), "qemu-img info names the base it is over now");
+            Assert.That(ExternalTool.RunChecked(ExternalTool.Require("qemu-io", "qemu-utils"), "-f", "qcow2", "-c", "read -P 0x42 0 64k", overlay.Path).Output, Does.Not.Contain("Pattern verification failed"));
+        });
+    }
+
+    [Test]
+    public async Task A_users_own_qcow2_over_this_base_is_taken_over_with_its_writes_and_one_over_another_is_refused()
+    {
+        string qemuImg = ExternalTool.Require("qemu-img", "qemu-utils");
+        string qemuIo = ExternalTool.Require("qemu-io", "qemu-utils");
+        using var folder = new TempDirectory();
+        string basePath = folder.Combine("base.raw");
+        string otherPath = folder.Combine("other.raw");
+        await File.WriteAllBytesAsync(basePath, new byte[1 << 20]);
+        await File.WriteAllBytesAsync(otherPath, new byte[1 << 20]);
+        string mine = folder.Combine("mine.qcow2");
+        ExternalTool.RunChecked(qemuImg, "create", "-q", "-f", "qcow2", "-b", basePath, "-F", "raw", mine);
+        ExternalTool.RunChecked(qemuIo, "-f", "qcow2", "-c", "write -P 0x77 4096 8192", mine);
+        byte[] before = File.ReadAllBytes(mine);
+        var tool = QemuImageToolOptions.Default.WithBinaryPath(qemuImg);
+
+        var refused = await Assert.ThrowsAsync<QemuOverlayRefusedException>(() =>
+            QemuOverlayFiles.EnsureAsync(new QemuOverlay(mine, new QemuImageFile(otherPath, QemuDiskFormat.Raw)), tool));
+        Assert.That(refused!.Message, Does.Contain("does not name this base").And.Contain("base.raw"));
+        Assert.That(File.ReadAllBytes(mine), Is.EqualTo(before), "refused, and untouched");
+
+        QemuOverlayPreparation adopted = await QemuOverlayFiles.EnsureAsync(new QemuOverlay(mine, new QemuImageFile(basePath, QemuDiskFormat.Raw)), tool);
+        Assert.Multiple(() =>
+        {
+            Assert.That(adopted.Action, Is.EqualTo(QemuOverlayAction.Adopted), adopted.Reason);
+            Assert.That(File.Exists(mine + QemuOverlayFiles.BaseRecordSuffix), Is.True);
+            Assert.That(ExternalTool.RunChecked(qemuIo, "-f", "qcow2", "-c", "read -P 0x77 4096 8192", mine).Output, Does.Not.Contain("Pattern verification failed"));
+        });
+        Assert.That((await QemuOverlayFiles.EnsureAsync(new QemuOverlay(mine, new QemuImageFile(basePath, QemuDiskFormat.Raw)), tool)).Action, Is.EqualTo(QemuOverlayAction.Reused));
+    }
+
+    [Test]
+    public async Task A_reset_without_a_backup_deletes_the_old_overlay()
+    {
+        string qemuImg = ExternalTool.Require("qemu-img", "qemu-utils");
+        using var folder = new TempDirectory();
+        string basePath = folder.Combine("base.raw");
+        await File.WriteAllBytesAsync(basePath, new byte[1 << 20]);
+        var tool = QemuImageToolOptions.Default.WithBinaryPath(qemuImg);
+        var overlay = new QemuOverlay(folder.Combine("o.qcow2"), new QemuImageFile(basePath, QemuDiskFormat.Raw));
+        await QemuOverlayFiles.EnsureAsync(overlay, tool);
+
+        QemuOverlayPreparation reset = await QemuOverlayFiles.ResetAsync(overlay, keepBackup: false, tool);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(reset.BackupPath, Is.Null);
+            Assert.That(Directory.GetFiles(folder.FullPath, "o.qcow2.bak-*"), Is.Empty);
+            Assert.That(File.Exists(overlay.Path), Is.True);
+        });
     }
 
     [Test]

@@ -22,6 +22,9 @@ internal static partial class Libc
     /// <summary><c>STATX_BLOCKS</c>.</summary>
     internal const uint StatxBlocks = 0x0400;
 
+    /// <summary><c>STATX_BASIC_STATS</c>: type, mode, links, uid, gid, times, inode, size and blocks.</summary>
+    internal const uint StatxBasicStats = 0x07FF;
+
     /// <summary>
     /// <c>int statx(int dirfd, const char *path, int flags, unsigned int mask, struct statx *buf)</c>: a path (from
     /// <see cref="AtCurrentWorkingDirectory"/>, following symbolic links), or a descriptor itself (empty path,

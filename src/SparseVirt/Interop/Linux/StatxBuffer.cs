@@ -27,6 +27,10 @@ internal struct StatxBuffer
     [FieldOffset(0x1C)]
     public ushort Mode;
 
+    /// <summary><c>stx_ino</c>: the inode number.</summary>
+    [FieldOffset(0x20)]
+    public ulong Inode;
+
     /// <summary><c>stx_size</c>: the length in bytes (of a regular file; 0 for block devices and pipes).</summary>
     [FieldOffset(0x28)]
     public ulong Size;
@@ -35,6 +39,22 @@ internal struct StatxBuffer
     [FieldOffset(0x30)]
     public ulong Blocks;
 
+    /// <summary><c>stx_ctime.tv_sec</c>: when the inode last changed (any write, rename, chmod ...).</summary>
+    [FieldOffset(0x60)]
+    public long ChangeSeconds;
+
+    /// <summary><c>stx_ctime.tv_nsec</c>.</summary>
+    [FieldOffset(0x68)]
+    public uint ChangeNanoseconds;
+
+    /// <summary><c>stx_mtime.tv_sec</c>: when the content last changed.</summary>
+    [FieldOffset(0x70)]
+    public long ModifySeconds;
+
+    /// <summary><c>stx_mtime.tv_nsec</c>.</summary>
+    [FieldOffset(0x78)]
+    public uint ModifyNanoseconds;
+
     /// <summary><c>stx_rdev_major</c>.</summary>
     [FieldOffset(0x80)]
     public uint DeviceMajor;
@@ -42,6 +62,14 @@ internal struct StatxBuffer
     /// <summary><c>stx_rdev_minor</c>.</summary>
     [FieldOffset(0x84)]
     public uint DeviceMinor;
+
+    /// <summary><c>stx_dev_major</c>: the device of the file system holding the file.</summary>
+    [FieldOffset(0x88)]
+    public uint FileSystemDeviceMajor;
+
+    /// <summary><c>stx_dev_minor</c>.</summary>
+    [FieldOffset(0x8C)]
+    public uint FileSystemDeviceMinor;
 
     /// <summary>The file type the <c>S_IFMT</c> bits of <see cref="Mode"/> name.</summary>
     public readonly UnixFileType FileType => (Mode & FileTypeMask) switch

@@ -24,6 +24,19 @@ public sealed record QemuOverlay : QemuDiskSource
     /// <summary>How the overlay's header names a backing file when the overlay is created (absolute unless set).</summary>
     public QemuBackingPathStyle BackingPathStyle { get; private init; } = QemuBackingPathStyle.Absolute;
 
+    /// <summary>
+    /// The file whose content identifies the base, when the backing's reference does not: for an NBD export, the image
+    /// the server serves (a sparse image's socket changes on every run; its file does not). Null: the backing file
+    /// itself, or for an NBD export no content identity (the reference alone must match).
+    /// </summary>
+    public string? IdentitySource { get; private init; }
+
+    /// <summary>A copy whose base is identified by the content of <paramref name="path"/> (see <see cref="IdentitySource"/>).</summary>
+    public QemuOverlay WithIdentitySource(string? path) => this with { IdentitySource = path is null ? null : System.IO.Path.GetFullPath(path) };
+
+    /// <summary>The file that identifies the base's content: <see cref="IdentitySource"/>, else the backing file; null for an NBD export without one.</summary>
+    internal string? ContentIdentityPath() => IdentitySource ?? (Backing is QemuNbdExport ? null : System.IO.Path.GetFullPath(Backing.Describe()));
+
     /// <summary>A copy whose header names its backing file in style <paramref name="style"/>.</summary>
     public QemuOverlay WithBackingPathStyle(QemuBackingPathStyle style) => this with { BackingPathStyle = style };
 

@@ -184,6 +184,67 @@ public class RunCommandTests
         Assert.That(File.ReadAllBytes(basePath), Is.EqualTo(before), "the base's bytes are unchanged");
     }
 
+    [Test]
+    public async Task An_overlay_over_a_sparse_image_served_over_NBD_keeps_the_guests_writes_across_runs()
+    {
+        ExternalTool.Require("qemu-system-x86_64", "qemu-system-x86");
+        string qemuImg = ExternalTool.Require("qemu-img", "qemu-utils");
+        string img2simg = ExternalTool.Require("img2simg", "android-sdk-libsparse-utils");
+        using var folder = new TempDirectory();
+        const long From = 100L * 1024 * 1024 / 512;
+        string raw = folder.Combine("base.raw");
+        SectorCopyGuest.WriteDisk(raw, From, From + 2, "kept over NBD", diskBytes: 101L * 1024 * 1024);
+        string sparse = folder.Combine("system.simg");
+        ExternalTool.RunChecked(img2simg, raw, sparse);
+        string overlay = folder.Combine("user.qcow2");
+        string[] run = ["run", sparse, "--overlay", overlay, "--memory", "32M", "--accel", "tcg", "--timeout", "60"];
+
+        CliResult first = await CliHarness.RunAsync(run);
+        File.SetLastWriteTimeUtc(sparse, DateTime.UtcNow.AddMinutes(5)); // touched: the same bytes keep the overlay
+        CliResult second = await CliHarness.RunAsync(run);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(first.ExitCode, Is.Zero, first.Error);
+            Assert.That(first.Error, Does.Contain("served over NBD").And.Contain("overlay created"));
+            Assert.That(first.Output, Does.Contain("copied").And.Not.Contain("kept over NBD"));
+            Assert.That(second.ExitCode, Is.Zero, second.Error);
+            Assert.That(second.Error, Does.Contain("overlay reused"));
+            Assert.That(second.Output, Does.Contain("kept over NBD"), "the first run's write survived the new socket and the touch");
+            Assert.That(ExternalTool.RunChecked(qemuImg, "info", "--output=json", "-U", overlay).Output, Does.Contain("nbd"), "the header names the export it was last attached over");
+        });
+    }
+
+    [Test]
+    public async Task An_overlay_that_is_not_over_the_disk_is_refused_untouched_until_reset_is_asked()
+    {
+        ExternalTool.Require("qemu-system-x86_64", "qemu-system-x86");
+        string qemuImg = ExternalTool.Require("qemu-img", "qemu-utils");
+        using var folder = new TempDirectory();
+        string basePath = folder.Combine("base.raw");
+        BootSectorGuest.WriteDisk(basePath, GuestLine, BootSectorGuestEnding.PowerOff);
+        string other = folder.Combine("other.raw");
+        await File.WriteAllBytesAsync(other, new byte[1 << 20]);
+        string overlay = folder.Combine("user.qcow2");
+        ExternalTool.RunChecked(qemuImg, "create", "-q", "-f", "qcow2", "-b", other, "-F", "raw", overlay);
+        byte[] before = File.ReadAllBytes(overlay);
+
+        CliResult refused = await CliHarness.RunAsync("run", basePath, "--overlay", overlay, "--memory", "32M", "--accel", "tcg", "--timeout", "60");
+        byte[] after = File.ReadAllBytes(overlay);
+        CliResult reset = await CliHarness.RunAsync("run", basePath, "--overlay", overlay, "--reset-overlay", "--memory", "32M", "--accel", "tcg", "--timeout", "60");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(refused.ExitCode, Is.EqualTo(1));
+            Assert.That(refused.Error, Does.Contain("was not reused and is left untouched").And.Contain("--reset-overlay"));
+            Assert.That(after, Is.EqualTo(before), "the user's overlay is untouched");
+            Assert.That(reset.ExitCode, Is.Zero, reset.Error);
+            Assert.That(reset.Error, Does.Contain("overlay started over empty").And.Contain(".bak-"));
+            Assert.That(reset.Output, Does.Contain(GuestLine));
+            Assert.That(Directory.GetFiles(folder.FullPath, "user.qcow2.bak-*").Select(File.ReadAllBytes).Single(), Is.EqualTo(before), "the old overlay is kept");
+        });
+    }
+
     private static string WriteSparseGuest(TempDirectory folder, string name)
     {
         byte[] sector = BootSectorGuest.BuildBootSector(GuestLine, BootSectorGuestEnding.PowerOff);
