@@ -34,7 +34,12 @@ internal static class ServeCommand
         var tcp = new Option<string?>("--tcp") { Description = "Listen on TCP instead, HOST:PORT (PORT alone, or :PORT, means loopback only)." };
         var name = new Option<string>("--name") { Description = "The export's name.", DefaultValueFactory = _ => "disk" };
         var writable = new Option<bool>("--writable") { Description = "Accept writes, into a copy-on-write overlay; the image is never written." };
-        var overlay = new Option<string?>("--overlay") { Description = "With --writable: keep the overlay in this file (created or emptied), not a temporary one." };
+        var overlay = new Option<string?>("--overlay")
+        {
+            Description = "With --writable: keep the overlay in this file, not a temporary one. Created when missing; reopened with every write flushed before the server stopped or was killed; refused, untouched, when it is not an overlay of this image.",
+        };
+        var resetOverlay = new Option<bool>("--reset-overlay") { Description = "Start the --overlay over with an empty one, keeping the old file beside it as NAME.bak-TIMESTAMP (unless --no-backup)." };
+        var noBackup = new Option<bool>("--no-backup") { Description = "With --reset-overlay, delete the old overlay instead of keeping it." };
         var maxConnections = new Option<int>("--max-connections")
         {
             HelpName = "N",
@@ -53,7 +58,7 @@ internal static class ServeCommand
             "can start at once. Prints the export's NBD URI as the first line of output once connections are accepted, then serves until " +
             "Ctrl+C or SIGTERM and exits 0.")
         {
-            images, gpt, bootCode, socket, tcp, name, writable, overlay, maxConnections, handshakeLimit,
+            images, gpt, bootCode, socket, tcp, name, writable, overlay, resetOverlay, noBackup, maxConnections, handshakeLimit,
         };
 
         VerbRunner.SetAction(command, console, async (context, cancellationToken) =>
@@ -76,6 +81,14 @@ internal static class ServeCommand
             if (overlayPath is not null && !context.GetValue(writable))
             {
                 throw new UsageException("--overlay needs --writable.");
+            }
+            if (context.GetValue(resetOverlay) && overlayPath is null)
+            {
+                throw new UsageException("--reset-overlay needs --overlay.");
+            }
+            if (context.GetValue(noBackup) && !context.GetValue(resetOverlay))
+            {
+                throw new UsageException("--no-backup goes with --reset-overlay.");
             }
             if (overlayPath is not null && paths.Any(p => Path.GetFullPath(p) == Path.GetFullPath(overlayPath)))
             {
@@ -104,6 +117,10 @@ internal static class ServeCommand
             if (context.GetValue(writable))
             {
                 export = export.WithWritable().WithOverlayPath(overlayPath is null ? null : Path.GetFullPath(overlayPath));
+                if (context.GetValue(resetOverlay))
+                {
+                    export = export.WithOverlayReset(keepBackup: !context.GetValue(noBackup));
+                }
             }
             await using NbdServer server = await NbdServer.StartAsync([export], options, cancellationToken).ConfigureAwait(false);
             await context.Console.Out.WriteLineAsync(server.GetUri()).ConfigureAwait(false);

@@ -7,7 +7,9 @@ namespace SparseVirt.Nbd.Exports;
 /// <summary>
 /// A writable view of a read-only block source: blocks written go to a sparse overlay file, blocks trimmed or zeroed
 /// are only marked, and every other block still reads from the source, which is never opened for writing. A map of one
-/// byte per block says where each block lives; it stays in memory (1 MiB for 4 GiB at 4 KiB blocks).
+/// byte per block says where each block lives (1 MiB for 4 GiB at 4 KiB blocks). A temporary overlay keeps it in
+/// memory; a named one (<see cref="OverlayFile"/>) persists it at every flush, so flushed writes survive a restart or a
+/// crash of the server.
 /// </summary>
 /// <remarks>
 /// Reads need no lock. Changes are serialized by one lock, so a partial-block write can read the block it completes
@@ -21,11 +23,16 @@ internal sealed class CopyOnWriteOverlay : IBlockSource, IDisposable
     private readonly FileStream _flusher;
     private readonly OverlayBlockMap _map;
     private readonly SemaphoreSlim _changeLock = new(1, 1);
+    private readonly SemaphoreSlim _flushLock = new(1, 1);
+    private readonly OverlayFile? _store;
+    private readonly long _dataOffset;
 
-    private CopyOnWriteOverlay(IBlockSource baseSource, SafeFileHandle file, OverlayBlockMap map)
+    private CopyOnWriteOverlay(IBlockSource baseSource, SafeFileHandle file, OverlayBlockMap map, OverlayFile? store)
     {
         _base = baseSource;
         _file = file;
+        _store = store;
+        _dataOffset = store is null ? 0 : OverlayFile.DataOffset;
         // bufferSize 0: the stream only carries Flush(flushToDisk: true) (fsync); every write is positional, on _file.
         _flusher = new FileStream(file, FileAccess.ReadWrite, bufferSize: 0);
         _map = map;
@@ -37,28 +44,29 @@ internal sealed class CopyOnWriteOverlay : IBlockSource, IDisposable
     /// <inheritdoc/>
     public int BlockSize => _base.BlockSize;
 
-    /// <summary>Creates the overlay file at <paramref name="path"/> (emptying it), or an unlinked temporary one when null.</summary>
-    /// <exception cref="IOException">The file cannot be created.</exception>
+    /// <summary>
+    /// Opens the persistent overlay at <paramref name="path"/> over <paramref name="baseSource"/>, with the writes of
+    /// its last flush, or creates it when missing; or, when <paramref name="path"/> is null, an unlinked temporary one.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is not an overlay of this base, or is damaged; it is not changed.</exception>
+    /// <exception cref="IOException">The file cannot be created or opened.</exception>
     public static CopyOnWriteOverlay Create(IBlockSource baseSource, string? path)
     {
         // At least 4 KiB per map entry, so the map stays small even for a source with 512-byte blocks.
         var map = new OverlayBlockMap(baseSource.Length, Math.Max(baseSource.BlockSize, 4096));
-        SafeFileHandle file;
-        if (path is null)
+        if (path is not null)
         {
-            string temporary = Path.Combine(Path.GetTempPath(), $"sparsevirt-overlay-{Guid.NewGuid():N}.raw");
-            file = File.OpenHandle(temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
-            // Unlinked at once: the handle keeps the space until the server closes it, and nothing is left after a crash.
-            File.Delete(temporary);
+            (OverlayFile store, SafeFileHandle handle) = OverlayFile.OpenOrCreate(path, baseSource.Length, map.Granularity, BlockSourceIdentity.Compute(baseSource), map.AsBytes());
+            return new CopyOnWriteOverlay(baseSource, handle, map, store);
         }
-        else
-        {
-            file = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite, FileShare.Read);
-        }
+        string temporary = Path.Combine(Path.GetTempPath(), $"sparsevirt-overlay-{Guid.NewGuid():N}.raw");
+        SafeFileHandle file = File.OpenHandle(temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
+        // Unlinked at once: the handle keeps the space until the server closes it, and nothing is left after a crash.
+        File.Delete(temporary);
         try
         {
             RandomAccess.SetLength(file, baseSource.Length);
-            return new CopyOnWriteOverlay(baseSource, file, map);
+            return new CopyOnWriteOverlay(baseSource, file, map, null);
         }
         catch
         {
@@ -178,9 +186,38 @@ internal sealed class CopyOnWriteOverlay : IBlockSource, IDisposable
         }
     }
 
-    /// <summary>Makes every completed write durable (fsync of the overlay file).</summary>
-    public Task FlushAsync(CancellationToken cancellationToken) =>
-        Task.Run(() => _flusher.Flush(flushToDisk: true), cancellationToken);
+    /// <summary>
+    /// Makes every completed write durable: an fsync of the overlay file, and for a persistent overlay the map of
+    /// those writes committed after it (<see cref="OverlayFile.Commit"/>).
+    /// </summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        if (_store is null)
+        {
+            await Task.Run(() => _flusher.Flush(flushToDisk: true), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        await _flushLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // The map of the writes completed so far; their data is on disk before the map says so (Commit fsyncs first).
+            byte[] snapshot;
+            await _changeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                snapshot = _map.AsBytes().ToArray();
+            }
+            finally
+            {
+                _changeLock.Release();
+            }
+            await Task.Run(() => _store.Commit(snapshot), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _flushLock.Release();
+        }
+    }
 
     /// <summary>
     /// Forgets every change, so the overlay reads as its source again: only the map is cleared, as the file's old
@@ -206,6 +243,7 @@ internal sealed class CopyOnWriteOverlay : IBlockSource, IDisposable
         _flusher.Dispose();
         _file.Dispose();
         _changeLock.Dispose();
+        _flushLock.Dispose();
     }
 
     private IEnumerable<BlockExtent> Enumerate(long offset, long end)
@@ -242,7 +280,7 @@ internal sealed class CopyOnWriteOverlay : IBlockSource, IDisposable
         long alignedEnd = Math.Min(_map.RoundUp(end), Length);
         if (alignedStart == offset && alignedEnd == end)
         {
-            await RandomAccess.WriteAsync(_file, data, offset, cancellationToken).ConfigureAwait(false);
+            await RandomAccess.WriteAsync(_file, data, _dataOffset + offset, cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -263,7 +301,7 @@ internal sealed class CopyOnWriteOverlay : IBlockSource, IDisposable
                     await ReadAsync(tailStart, whole[(int)(tailStart - alignedStart)..], cancellationToken).ConfigureAwait(false);
                 }
                 data.CopyTo(whole[(int)(offset - alignedStart)..]);
-                await RandomAccess.WriteAsync(_file, (ReadOnlyMemory<byte>)whole, alignedStart, cancellationToken).ConfigureAwait(false);
+                await RandomAccess.WriteAsync(_file, (ReadOnlyMemory<byte>)whole, _dataOffset + alignedStart, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -296,7 +334,7 @@ internal sealed class CopyOnWriteOverlay : IBlockSource, IDisposable
     {
         while (!destination.IsEmpty)
         {
-            int read = RandomAccess.Read(_file, destination, offset);
+            int read = RandomAccess.Read(_file, destination, _dataOffset + offset);
             if (read == 0)
             {
                 throw new EndOfStreamException($"The overlay file ends before byte {offset}.");
@@ -310,7 +348,7 @@ internal sealed class CopyOnWriteOverlay : IBlockSource, IDisposable
     {
         while (!destination.IsEmpty)
         {
-            int read = await RandomAccess.ReadAsync(_file, destination, offset, cancellationToken).ConfigureAwait(false);
+            int read = await RandomAccess.ReadAsync(_file, destination, _dataOffset + offset, cancellationToken).ConfigureAwait(false);
             if (read == 0)
             {
                 throw new EndOfStreamException($"The overlay file ends before byte {offset}.");

@@ -39,6 +39,10 @@ internal sealed class ExportVolume : IDisposable
         {
             return new ExportVolume(export, export.Source, null);
         }
+        if (export.ResetOverlay && export.OverlayPath is not null)
+        {
+            FileBackups.MoveAside(export.OverlayPath, export.KeepOverlayBackup);
+        }
         CopyOnWriteOverlay overlay = CopyOnWriteOverlay.Create(export.Source, export.OverlayPath);
         return new ExportVolume(export, overlay, overlay);
     }

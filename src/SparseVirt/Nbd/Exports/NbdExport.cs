@@ -33,11 +33,18 @@ public sealed record NbdExport
     public bool Writable { get; private init; }
 
     /// <summary>
-    /// The file that holds the overlay of a writable export (created, or emptied if it exists, when the server
-    /// starts; a sparse raw file of the export's length holding the blocks written), or <see langword="null"/> for
-    /// a temporary one that no directory lists and that vanishes with the server.
+    /// The file that holds the overlay of a writable export, or <see langword="null"/> for a temporary one that no
+    /// directory lists and that vanishes with the server. Created when the server starts if missing; an existing one is
+    /// reopened with every write flushed (or FUA) before the last server stopped or was killed, and refused with an
+    /// <see cref="InvalidDataException"/>, untouched, when it is not an overlay of this source (see docs/nbd.md).
     /// </summary>
     public string? OverlayPath { get; private init; }
+
+    /// <summary>Whether the server starts the overlay file over (<see cref="WithOverlayReset"/>).</summary>
+    public bool ResetOverlay { get; private init; }
+
+    /// <summary>Whether a reset keeps the old overlay file as <c>NAME.bak-TIMESTAMP</c>.</summary>
+    public bool KeepOverlayBackup { get; private init; } = true;
 
     /// <summary>A copy with name <paramref name="value"/>.</summary>
     public NbdExport WithName(string value)
@@ -54,4 +61,10 @@ public sealed record NbdExport
 
     /// <summary>A copy whose overlay is the file <paramref name="value"/> (only for writable exports), or a temporary one.</summary>
     public NbdExport WithOverlayPath(string? value) => this with { OverlayPath = value };
+
+    /// <summary>
+    /// A copy whose overlay file is started over when the server starts: the old file is moved to
+    /// <c>NAME.bak-yyyyMMddTHHmmssZ</c>, or deleted when <paramref name="keepBackup"/> is false. Only as the user asks.
+    /// </summary>
+    public NbdExport WithOverlayReset(bool keepBackup = true) => this with { ResetOverlay = true, KeepOverlayBackup = keepBackup };
 }

@@ -42,6 +42,9 @@ internal sealed class OverlayBlockMap
         _states.AsSpan(first, last - first).Fill(state);
     }
 
+    /// <summary>The map as bytes, one <see cref="BlockState"/> per block, for a persistent overlay's map slot (a view, not a copy).</summary>
+    public Span<byte> AsBytes() => System.Runtime.InteropServices.MemoryMarshal.AsBytes(_states.AsSpan());
+
     /// <summary>Marks every block <see cref="BlockState.Base"/> again.</summary>
     public void Clear() => Array.Clear(_states);
 

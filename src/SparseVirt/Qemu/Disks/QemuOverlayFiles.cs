@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -76,19 +75,7 @@ public static class QemuOverlayFiles
     public static async Task<QemuOverlayPreparation> ResetAsync(QemuOverlay overlay, bool keepBackup = true, QemuImageToolOptions? options = null, CancellationToken cancellationToken = default)
     {
         (string path, QemuImageToolOptions tool, ILogger logger) = Prepare(overlay, options);
-        string? backup = null;
-        if (File.Exists(path))
-        {
-            if (keepBackup)
-            {
-                backup = FreeBackupPath(path);
-                File.Move(path, backup);
-            }
-            else
-            {
-                File.Delete(path);
-            }
-        }
+        string? backup = FileBackups.MoveAside(path, keepBackup);
         File.Delete(path + BaseRecordSuffix);
         await CreateAsync(overlay, path, tool, cancellationToken).ConfigureAwait(false);
         string reason = backup is null ? "reset as asked, without a backup" : $"reset as asked; the old overlay is kept as {backup}";
@@ -253,17 +240,6 @@ public static class QemuOverlayFiles
     {
         var file = new FileInfo(path);
         return new QemuOverlayRefusedException(path, reason, file.Length, OverlayFileStamp.AllocatedBytes(path), file.LastWriteTimeUtc);
-    }
-
-    private static string FreeBackupPath(string path)
-    {
-        string stamp = DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
-        string candidate = $"{path}.bak-{stamp}";
-        for (int n = 2; File.Exists(candidate); n++)
-        {
-            candidate = $"{path}.bak-{stamp}-{n}";
-        }
-        return candidate;
     }
 
     private static void WriteRecord(string overlayPath, OverlayBaseRecord record)
