@@ -82,8 +82,9 @@ public sealed class NbdServer : IAsyncDisposable
             {
                 if (options.UnixSocketPath is null)
                 {
-                    // mkdtemp: a new directory only this user can enter, so nobody else can reach the socket in it.
-                    privateDirectory = Directory.CreateTempSubdirectory("sparsevirt-nbd-").FullName;
+                    // A new folder only this user can enter, so nobody else can reach the socket in it; those left by
+                    // killed servers are swept first.
+                    privateDirectory = PrivateFolders.Create("sparsevirt-nbd-");
                 }
                 socketPath = options.UnixSocketPath ?? Path.Combine(privateDirectory!, "nbd.sock");
                 listener = NbdListener.BindUnix(socketPath);

@@ -246,6 +246,7 @@ public static class QemuOverlayFiles
     {
         using AtomicFileOutput output = AtomicFileOutput.Create(overlayPath + BaseRecordSuffix);
         output.Stream.Write(JsonSerializer.SerializeToUtf8Bytes(record, OverlayJsonContext.Default.OverlayBaseRecord));
-        output.Commit();
+        // The record decides whether a user's overlay is reused: written, fsynced, renamed, and its folder fsynced.
+        output.Commit(durable: true);
     }
 }

@@ -1,8 +1,8 @@
 namespace SparseVirt.Qemu.Launch;
 
 /// <summary>
-/// A fresh folder for the launch's sockets. <see cref="Directory.CreateTempSubdirectory"/> makes it mode 0700 on Unix,
-/// so no other user can connect to the monitor or the serial console.
+/// A fresh folder for the launch's sockets, mode 0700 on Unix (<see cref="PrivateFolders"/>), so no other user can
+/// connect to the monitor or the serial console; folders left by killed launches are swept at the next one.
 /// </summary>
 internal sealed class PrivateSocketDirectory : IDisposable
 {
@@ -17,13 +17,8 @@ internal sealed class PrivateSocketDirectory : IDisposable
     {
         const string Prefix = "sparsevirt-qemu-";
         // Socket paths are limited to about 100 bytes: a long TMPDIR would make them fail, /tmp never does.
-        if (OperatingSystem.IsWindows() || Path.GetTempPath().Length <= 60 || !Directory.Exists("/tmp"))
-        {
-            return new PrivateSocketDirectory(Directory.CreateTempSubdirectory(Prefix).FullName);
-        }
-        string path = Path.Combine("/tmp", Prefix + Path.GetRandomFileName().Replace(".", "", StringComparison.Ordinal));
-        Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        return new PrivateSocketDirectory(path);
+        string? parent = OperatingSystem.IsWindows() || Path.GetTempPath().Length <= 60 || !Directory.Exists("/tmp") ? null : "/tmp";
+        return new PrivateSocketDirectory(PrivateFolders.Create(Prefix, parent));
     }
 
     public string Combine(string name) => Path.Combine(FullPath, name);

@@ -17,6 +17,9 @@ public static class SparseSplitter
     private const int CopyBufferBytes = 1024 * 1024;
     private const int MaxParallelPieces = 4;
 
+    // Pieces kept open and unnamed until all are written (a split into more is staged under hidden names).
+    private const int MaxHeldPieces = 256;
+
     /// <summary>Plans the pieces of <paramref name="image"/> for a size limit, without writing anything.</summary>
     /// <param name="image">The opened sparse image.</param>
     /// <param name="maxBytes">The most bytes a piece may have.</param>
@@ -125,6 +128,11 @@ public static class SparseSplitter
         }
         string stagingStem = Path.Combine(folder, $".{Path.GetFileName(outputPrefix)}.{Guid.NewGuid():N}");
         var staged = new string?[pieces.Count];
+        // Up to this many pieces are kept open and unnamed (O_TMPFILE where the file system has it) until every one is
+        // complete, so a process killed even by SIGKILL leaves nothing; more would risk the open-file limit, and are
+        // staged under hidden names instead.
+        bool hold = pieces.Count <= MaxHeldPieces;
+        var held = new AtomicFileOutput?[hold ? pieces.Count : 0];
         try
         {
             // Pieces are independent files read from the image with positional reads: they are written in
@@ -134,18 +142,28 @@ public static class SparseSplitter
             int parallelism = Math.Clamp(Environment.ProcessorCount, 1, MaxParallelPieces);
             async ValueTask WriteOneAsync(int index, bool asynchronous, CancellationToken token)
             {
-                await using AtomicFileOutput atomic = AtomicFileOutput.Create(stagingStem + "." + index.ToString(CultureInfo.InvariantCulture) + ".piece");
-                var output = new FileSparseOutput(atomic.Handle);
-                await WritePieceCoreAsync(image, pieces[index], output, null, asynchronous, token).ConfigureAwait(false);
-                if (asynchronous)
+                AtomicFileOutput atomic = AtomicFileOutput.Create(hold ? destinations[index] : stagingStem + "." + index.ToString(CultureInfo.InvariantCulture) + ".piece");
+                if (hold)
                 {
-                    await atomic.CommitAsync().ConfigureAwait(false);
+                    held[index] = atomic;
                 }
-                else
+                try
                 {
-                    atomic.Commit();
+                    var output = new FileSparseOutput(atomic.Handle);
+                    await WritePieceCoreAsync(image, pieces[index], output, null, asynchronous, token).ConfigureAwait(false);
+                    if (!hold)
+                    {
+                        await CommitAsync(atomic, asynchronous).ConfigureAwait(false);
+                        staged[index] = atomic.DestinationPath;
+                    }
                 }
-                staged[index] = atomic.DestinationPath;
+                finally
+                {
+                    if (!hold)
+                    {
+                        await atomic.DisposeAsync().ConfigureAwait(false);
+                    }
+                }
                 lock (gate)
                 {
                     written += pieces[index].Length;
@@ -169,16 +187,30 @@ public static class SparseSplitter
                     index => WriteOneAsync(index, asynchronous: false, cancellationToken).AsTask().GetAwaiter().GetResult());
             }
 
-            // Renamed only once every piece is complete, so a failure leaves no partial set behind.
-            for (int i = 0; i < staged.Length; i++)
+            // Named only once every piece is complete, so a failure leaves no partial set behind.
+            for (int i = 0; i < pieces.Count; i++)
             {
-                File.Move(staged[i]!, destinations[i], overwrite: true);
-                staged[i] = null;
+                if (hold)
+                {
+                    await CommitAsync(held[i]!, useAsync).ConfigureAwait(false);
+                }
+                else
+                {
+                    File.Move(staged[i]!, destinations[i], overwrite: true);
+                    staged[i] = null;
+                }
             }
             return destinations;
         }
         finally
         {
+            foreach (AtomicFileOutput? output in held)
+            {
+                if (output is not null)
+                {
+                    await output.DisposeAsync().ConfigureAwait(false);
+                }
+            }
             foreach (string? path in staged)
             {
                 if (path is not null)
@@ -186,6 +218,18 @@ public static class SparseSplitter
                     File.Delete(path);
                 }
             }
+        }
+    }
+
+    private static async ValueTask CommitAsync(AtomicFileOutput output, bool asynchronous)
+    {
+        if (asynchronous)
+        {
+            await output.CommitAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            output.Commit();
         }
     }
 

@@ -191,9 +191,14 @@ public static class SparseConverter
             Mode = FileMode.CreateNew,
             Access = FileAccess.ReadWrite,
             Share = FileShare.None,
-            Options = FileOptions.DeleteOnClose,
+            Options = OperatingSystem.IsWindows() ? FileOptions.DeleteOnClose : FileOptions.None,
             BufferSize = 0,
         });
+        if (!OperatingSystem.IsWindows())
+        {
+            // Unlinked at once: the handle keeps the space, and a process killed even by SIGKILL leaves no spool behind.
+            File.Delete(temporaryPath);
+        }
         var spoolOutput = new FileSparseOutput(spool.SafeFileHandle);
         SparseHeader written = await write(spoolOutput, cancellationToken).ConfigureAwait(false);
         spool.Position = 0;

@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using SparseVirt.Nbd;
+using SparseVirt.Tests.Infrastructure;
+using SparseVirt.Tests.Sparse.Decoding;
+
+namespace SparseVirt.Tests;
+
+/// <summary>Nothing is left behind by a process killed with SIGKILL: outputs are unnamed while written, socket folders are swept.</summary>
+public class LeftoverTests
+{
+    [Test]
+    public void An_output_has_no_name_while_it_is_written_where_the_file_system_has_O_TMPFILE()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            Assert.Ignore("O_TMPFILE is Linux's.");
+        }
+        using var folder = new TempDirectory();
+        string destination = folder.Combine("out.raw");
+
+        using (AtomicFileOutput output = AtomicFileOutput.Create(destination, asynchronous: true))
+        {
+            Assert.That(output.IsUnnamed, Is.True, "the test folder's file system has O_TMPFILE");
+            output.Stream.Write(new byte[1 << 20]);
+            Assert.That(Directory.GetFileSystemEntries(folder.FullPath), Is.Empty, "no name while written");
+            output.Commit(durable: true);
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Directory.GetFileSystemEntries(folder.FullPath), Is.EqualTo(new[] { destination }));
+            Assert.That(new FileInfo(destination).Length, Is.EqualTo(1 << 20));
+        });
+    }
+
+    [TestCase("unsparse")]
+    [TestCase("sparse")]
+    [TestCase("split")]
+    public void A_conversion_killed_with_SIGKILL_leaves_no_file_behind(string verb)
+    {
+        using var folder = new TempDirectory();
+        // 256 MiB of RAW data: long enough to be killed in the middle.
+        string input = folder.Combine(verb == "sparse" ? "in.raw" : "in.simg");
+        if (verb != "sparse")
+        {
+            File.WriteAllBytes(input, new SparseImageBuilder().Raw(65536, seed: 3).Build());
+        }
+        else
+        {
+            File.WriteAllBytes(input, Enumerable.Range(0, 256 << 20).Select(i => (byte)(i * 31)).ToArray());
+        }
+        string output = folder.Combine("out.img");
+        var random = new Random();
+        for (int attempt = 0; attempt < 5; attempt++)
+        {
+            using Process process = StartTool(verb, input, output);
+            Thread.Sleep(random.Next(100, 600));
+            if (!process.HasExited)
+            {
+                process.Kill();
+            }
+            process.WaitForExit();
+            // split writes OUTPUT.0, OUTPUT.1 ...: complete pieces may be there (all or none), nothing else.
+            string[] left = Directory.GetFileSystemEntries(folder.FullPath)
+                .Where(path => path != input && path != output && !(verb == "split" && Path.GetFileName(path).StartsWith("out.img.", StringComparison.Ordinal)))
+                .ToArray();
+            Assert.That(left, Is.Empty, $"attempt {attempt}: a killed {verb} left files behind");
+            foreach (string file in Directory.GetFiles(folder.FullPath, "out.img*"))
+            {
+                File.Delete(file);
+            }
+        }
+    }
+
+    [Test]
+    public async Task A_socket_folder_left_by_a_killed_server_is_swept_at_the_next_start()
+    {
+        string parent = Path.GetTempPath();
+        // pid_max is at most 2^22: no process has this id.
+        string stale = Path.Combine(parent, "sparsevirt-nbd-9999999-stale" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(stale);
+        File.WriteAllText(Path.Combine(stale, "nbd.sock"), "");
+        string live = Path.Combine(parent, $"sparsevirt-nbd-{Environment.ProcessId}-mine{Guid.NewGuid().ToString("N")[..8]}");
+        Directory.CreateDirectory(live);
+        try
+        {
+            await using NbdServer server = await NbdServer.StartAsync(
+                [new NbdExport("disk", new SparseVirt.BlockSources.MemoryBlockSource(new byte[4096], 4096))], NbdServerOptions.Default);
+
+            Assert.Multiple(() =>
+            {
+                Assert.That(Directory.Exists(stale), Is.False, "the dead process's folder is swept");
+                Assert.That(Directory.Exists(live), Is.True, "a live process's folder stays");
+                Assert.That(Path.GetFileName(Path.GetDirectoryName(server.UnixSocketPath)), Does.StartWith($"sparsevirt-nbd-{Environment.ProcessId}-"));
+            });
+        }
+        finally
+        {
+            if (Directory.Exists(live))
+            {
+                Directory.Delete(live, recursive: true);
+            }
+        }
+    }
+
+    private static Process StartTool(string verb, string input, string output)
+    {
+        string dotnet = ExternalTool.Find("dotnet") ?? Path.Combine(Path.GetDirectoryName(Environment.ProcessPath)!, "dotnet");
+        var start = new ProcessStartInfo(dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        string[] arguments = verb == "split" ? [verb, input, output, "32M"] : [verb, input, output];
+        foreach (string argument in new[] { Path.Combine(AppContext.BaseDirectory, "sparsevirt.dll") }.Concat(arguments))
+        {
+            start.ArgumentList.Add(argument);
+        }
+        return Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
+    }
+}
