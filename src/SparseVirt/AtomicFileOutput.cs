@@ -128,15 +128,24 @@ internal sealed class AtomicFileOutput : IDisposable, IAsyncDisposable
     }
 
     /// <summary>Flushes and closes the temporary file asynchronously and renames it over the destination.</summary>
-    public async Task CommitAsync()
+    /// <param name="durable">As for <see cref="Commit(bool)"/>: fsync the data before naming and the folder after.</param>
+    public async Task CommitAsync(bool durable = false)
     {
         FileStream stream = Stream;
         await stream.FlushAsync().ConfigureAwait(false);
+        if (durable)
+        {
+            stream.Flush(flushToDisk: true);
+        }
         Name(stream);
         await stream.DisposeAsync().ConfigureAwait(false);
         _stream = null;
         File.Move(_temporaryPath, DestinationPath, overwrite: true);
         _committed = true;
+        if (durable)
+        {
+            FolderSync.OfFile(DestinationPath);
+        }
     }
 
     /// <summary>Closes the file; without a commit, the temporary file is deleted and the destination left as it was.</summary>

@@ -29,9 +29,14 @@ internal static class SparseCommand
             Description = "Record a CRC32 chunk at the end and the header's image checksum.",
         };
 
+        var fsync = new Option<bool>("--fsync")
+        {
+            Description = "Make the output durable before exiting: fsync it before it is named and its folder after (off by default, as for img2simg and cp).",
+        };
+
         var command = new Command("sparse", "Make an Android sparse image from a raw image (like img2simg): equal-word blocks become FILL, zero blocks and holes DONT_CARE.")
         {
-            input, output, positionalBlockSize, blockSize, zeroFill, crc,
+            input, output, positionalBlockSize, blockSize, zeroFill, crc, fsync,
         };
         VerbRunner.SetAction(command, console, async (context, cancellationToken) =>
         {
@@ -42,7 +47,8 @@ internal static class SparseCommand
                 throw new UsageException($"the block size is given twice, as {positional} and as --block-size {named}");
             }
             SparseWriterOptions options = WriterOptionsArguments.Build(named ?? positional, context.GetValue(zeroFill), context.GetValue(crc))
-                .WithLogger(context.LoggerFactory.CreateLogger("SparseVirt.Sparse.Writing"));
+                .WithLogger(context.LoggerFactory.CreateLogger("SparseVirt.Sparse.Writing"))
+                .WithDurable(context.GetValue(fsync));
 
             string inputPath = context.GetValue(input);
             string outputPath = context.GetValue(output);

@@ -35,6 +35,10 @@ internal static class UnsparseCommand
         {
             Description = "Check the CRC32 chunks and image checksum while expanding.",
         };
+        var fsync = new Option<bool>("--fsync")
+        {
+            Description = "Make the output durable before exiting: fsync it before it is named and its folder after (off by default, as for simg2img and cp; the output is always renamed into place complete).",
+        };
         var command = new Command(
             "unsparse",
             "Expand Android sparse images into a raw image (like simg2img). Several inputs overlay in order, so split pieces reassemble. " +
@@ -42,6 +46,7 @@ internal static class UnsparseCommand
         {
             paths,
             verify,
+            fsync,
         };
 
         VerbRunner.SetAction(command, console, async (context, cancellationToken) =>
@@ -60,6 +65,7 @@ internal static class UnsparseCommand
 
             var options = SparseExpandOptions.Default
                 .WithVerifyChecksums(context.GetValue(verify))
+                .WithDurable(context.GetValue(fsync))
                 .WithLogger(context.LoggerFactory.CreateLogger("SparseVirt.Sparse.Decoding"));
 
             using ExpandProgress? progress = ExpandProgress.ForTerminal(context.Console, "Expanding");

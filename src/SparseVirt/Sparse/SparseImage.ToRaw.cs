@@ -125,7 +125,7 @@ public sealed partial class SparseImage
         IReadOnlyList<SparseImage> pieces, string destinationPath, SparseExpandOptions? options, IProgress<SparseExpandProgress>? progress, bool useAsync, CancellationToken cancellationToken, IReadOnlyList<string>? pieceNames = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(destinationPath);
-        await using RawDestination destination = RawDestination.OpenPath(destinationPath, options?.Logger);
+        await using RawDestination destination = RawDestination.OpenPath(destinationPath, options?.Logger, options?.Durable ?? false);
         var applier = new ChunkApplier(destination, options, progress, TotalRawLength(pieces));
         await SparseExpander.ExpandAsync(pieces, applier, useAsync, cancellationToken, pieceNames).ConfigureAwait(false);
         await destination.CommitAsync(useAsync).ConfigureAwait(false);
@@ -182,7 +182,7 @@ public sealed partial class SparseImage
         ArgumentException.ThrowIfNullOrEmpty(destinationPath);
         if (PipeSpliceDecoder.CanUse(source, options))
         {
-            await using RawDestination destination = RawDestination.OpenPath(destinationPath, options?.Logger);
+            await using RawDestination destination = RawDestination.OpenPath(destinationPath, options?.Logger, options?.Durable ?? false);
             if (destination.KernelCopyTarget is not null)
             {
                 var applier = new ChunkApplier(destination, options, progress, -1);

@@ -24,6 +24,28 @@ public class UnsparseCommandTests
     }
 
     [Test]
+    public async Task FsyncGivesTheSameOutputsDurablyForUnsparseAndSparse()
+    {
+        var builder = new SparseImageBuilder().Raw(3, seed: 7).Fill(0x01020304, 2).DontCare(3);
+        using var folder = new TempDirectory();
+        File.WriteAllBytes(folder.Combine("in.simg"), builder.Build());
+
+        CliResult unsparse = await CliHarness.RunAsync("unsparse", "--fsync", folder.Combine("in.simg"), folder.Combine("out.raw"));
+        CliResult sparse = await CliHarness.RunAsync("sparse", "--fsync", folder.Combine("out.raw"), folder.Combine("again.simg"));
+        CliResult again = await CliHarness.RunAsync("unsparse", folder.Combine("again.simg"), folder.Combine("again.raw"));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(unsparse.ExitCode, Is.Zero, unsparse.Error);
+            Assert.That(sparse.ExitCode, Is.Zero, sparse.Error);
+            Assert.That(again.ExitCode, Is.Zero, again.Error);
+            Assert.That(File.ReadAllBytes(folder.Combine("out.raw")), Is.EqualTo(builder.Expected));
+            Assert.That(File.ReadAllBytes(folder.Combine("again.raw")), Is.EqualTo(builder.Expected));
+            Assert.That(Directory.GetFiles(folder.FullPath), Has.Length.EqualTo(4), "no temporary file stays");
+        });
+    }
+
+    [Test]
     public async Task SeveralInputsOverlayInOrder()
     {
         var first = new SparseImageBuilder(blockSize: 16).Raw(2, seed: 2);

@@ -16,6 +16,9 @@ internal sealed class FileRawDestination : RawDestination
     private const int RepeatsPerGatherWrite = 8;
 
     private readonly SafeFileHandle _handle;
+
+    /// <summary>fsync before success is reported (<see cref="SparseExpandOptions.Durable"/>).</summary>
+    private bool Durable { get; init; }
     private readonly AtomicFileOutput? _temporaryFile;
     private readonly bool _isRegularFile;
     private readonly string _description;
@@ -31,15 +34,15 @@ internal sealed class FileRawDestination : RawDestination
     }
 
     /// <summary>Creates the temporary file beside <paramref name="path"/> (whose folder must exist) that <see cref="CommitAsync"/> renames over it.</summary>
-    public static FileRawDestination CreateTemporary(string path)
+    public static FileRawDestination CreateTemporary(string path, bool durable)
     {
         AtomicFileOutput temporary = AtomicFileOutput.Create(path);
-        return new FileRawDestination(temporary.Handle, temporary, path);
+        return new FileRawDestination(temporary.Handle, temporary, path) { Durable = durable };
     }
 
     /// <summary>Opens an existing block device, written in place.</summary>
-    public static FileRawDestination OpenBlockDevice(string path) =>
-        new(File.OpenHandle(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite), null, $"block device {path}");
+    public static FileRawDestination OpenBlockDevice(string path, bool durable) =>
+        new(File.OpenHandle(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite), null, $"block device {path}") { Durable = durable };
 
     public override string Description => _description;
 
@@ -107,15 +110,20 @@ internal sealed class FileRawDestination : RawDestination
     {
         if (_temporaryFile is null)
         {
+            if (Durable)
+            {
+                // A block device written in place: its data reaches the device before success is reported.
+                RandomAccess.FlushToDisk(_handle);
+            }
             return;
         }
         if (useAsync)
         {
-            await _temporaryFile.CommitAsync().ConfigureAwait(false);
+            await _temporaryFile.CommitAsync(Durable).ConfigureAwait(false);
         }
         else
         {
-            _temporaryFile.Commit();
+            _temporaryFile.Commit(Durable);
         }
     }
 

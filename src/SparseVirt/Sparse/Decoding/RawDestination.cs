@@ -22,7 +22,7 @@ internal abstract class RawDestination : IAsyncDisposable
     /// device such as <c>/dev/null</c>, a FIFO) is written in order like a stream. Disposing without a commit
     /// removes the temporary file and leaves an existing file as it was.
     /// </summary>
-    public static RawDestination OpenPath(string path, ILogger? logger)
+    public static RawDestination OpenPath(string path, ILogger? logger, bool durable = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         logger ??= NullLogger.Instance;
@@ -31,9 +31,9 @@ internal abstract class RawDestination : IAsyncDisposable
         {
             case UnixFileType.BlockDevice:
                 SparseLog.WritingInPlace(logger, path, "block device");
-                return FileRawDestination.OpenBlockDevice(path);
+                return FileRawDestination.OpenBlockDevice(path, durable);
             case UnixFileType.RegularFile:
-                return FileRawDestination.CreateTemporary(path);
+                return FileRawDestination.CreateTemporary(path, durable);
             default:
                 SparseLog.WritingInPlace(logger, path, "special file");
                 var special = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);

@@ -26,6 +26,17 @@ public sealed record SparseExpandOptions
     /// <summary>Receives diagnostics (debug-level summaries, warnings about ignored trailing bytes); none when null.</summary>
     public ILogger? Logger { get; private init; }
 
+    /// <summary>
+    /// Make the output durable before reporting success: fsync the expanded file before it is named, and its folder
+    /// after the rename (a block device: fsync). Off by default, as for <c>simg2img</c> and <c>cp</c>: an fsync of 4 GiB
+    /// is not free. Without it the output is complete and renamed atomically, and survives a process crash, but a
+    /// power loss may lose it.
+    /// </summary>
+    public bool Durable { get; private init; }
+
+    /// <summary>A copy with <see cref="Durable"/> set.</summary>
+    public SparseExpandOptions WithDurable(bool durable = true) => this with { Durable = durable };
+
     /// <summary>A copy with <see cref="VerifyChecksums"/> set.</summary>
     public SparseExpandOptions WithVerifyChecksums(bool verify = true) => this with { VerifyChecksums = verify };
 

@@ -50,7 +50,7 @@ public static class SparsePipeDecoder
 
     internal static async ValueTask<SparseHeader> ExpandToPathAsync(PipeReader source, string destinationPath, SparseExpandOptions? options, IProgress<SparseExpandProgress>? progress, bool useAsync, CancellationToken cancellationToken)
     {
-        await using RawDestination destination = RawDestination.OpenPath(destinationPath, options?.Logger);
+        await using RawDestination destination = RawDestination.OpenPath(destinationPath, options?.Logger, options?.Durable ?? false);
         SparseHeader header = await DecodeAsync(source, new ChunkApplier(destination, options, progress, -1), useAsync, cancellationToken).ConfigureAwait(false);
         await destination.CommitAsync(useAsync).ConfigureAwait(false);
         return header;

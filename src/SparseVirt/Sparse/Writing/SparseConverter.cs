@@ -79,7 +79,7 @@ public static class SparseConverter
         (options ?? SparseWriterOptions.Default).Validate();
         await using AtomicFileOutput atomic = AtomicFileOutput.Create(sparsePath, asynchronous: true);
         SparseHeader header = await ConvertStreamCoreAsync(raw, atomic.Stream, options, progress, options?.Logger, useAsync: true, cancellationToken).ConfigureAwait(false);
-        await atomic.CommitAsync().ConfigureAwait(false);
+        await atomic.CommitAsync(options?.Durable ?? false).ConfigureAwait(false);
         return header;
     }
 
@@ -112,11 +112,11 @@ public static class SparseConverter
         SparseHeader header = await WriteImageAsync(source, length, output, options, progress, options?.Logger, useAsync, cancellationToken).ConfigureAwait(false);
         if (useAsync)
         {
-            await atomic.CommitAsync().ConfigureAwait(false);
+            await atomic.CommitAsync(options?.Durable ?? false).ConfigureAwait(false);
         }
         else
         {
-            atomic.Commit();
+            atomic.Commit(options?.Durable ?? false);
         }
         return header;
     }

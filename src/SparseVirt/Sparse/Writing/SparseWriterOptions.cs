@@ -62,6 +62,15 @@ public sealed record SparseWriterOptions
     /// <summary>A copy with <see cref="Logger"/> set.</summary>
     public SparseWriterOptions WithLogger(ILogger? logger) => this with { Logger = logger };
 
+    /// <summary>
+    /// Make the output durable before reporting success: fsync the image before it is named and its folder after the
+    /// rename. Off by default (see <see cref="SparseExpandOptions.Durable"/>).
+    /// </summary>
+    public bool Durable { get; private init; }
+
+    /// <summary>A copy with <see cref="Durable"/> set.</summary>
+    public SparseWriterOptions WithDurable(bool durable = true) => this with { Durable = durable };
+
     /// <summary>Checks the values; throws <see cref="ArgumentOutOfRangeException"/> naming the option and the rule it breaks.</summary>
     public void Validate()
     {
