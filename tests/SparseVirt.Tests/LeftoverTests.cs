@@ -36,12 +36,16 @@ public class LeftoverTests
     [TestCase("unsparse")]
     [TestCase("sparse")]
     [TestCase("split")]
+    [TestCase("compose")]
+    [TestCase("split-raw")]
     public void A_conversion_killed_with_SIGKILL_leaves_no_file_behind(string verb)
     {
+        bool rawInput = verb is "sparse" or "split-raw";
+        verb = verb == "split-raw" ? "split" : verb;
         using var folder = new TempDirectory();
         // 256 MiB of RAW data: long enough to be killed in the middle.
-        string input = folder.Combine(verb == "sparse" ? "in.raw" : "in.simg");
-        if (verb != "sparse")
+        string input = folder.Combine(rawInput ? "in.raw" : "in.simg");
+        if (!rawInput)
         {
             File.WriteAllBytes(input, new SparseImageBuilder().Raw(65536, seed: 3).Build());
         }
@@ -75,12 +79,25 @@ public class LeftoverTests
     [Test]
     public async Task A_socket_folder_left_by_a_killed_server_is_swept_at_the_next_start()
     {
-        string parent = Path.GetTempPath();
-        // pid_max is at most 2^22: no process has this id.
-        string stale = Path.Combine(parent, "sparsevirt-nbd-9999999-stale" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(stale);
-        File.WriteAllText(Path.Combine(stale, "nbd.sock"), "");
-        string live = Path.Combine(parent, $"sparsevirt-nbd-{Environment.ProcessId}-mine{Guid.NewGuid().ToString("N")[..8]}");
+        using var folder = new TempDirectory();
+        string image = folder.Combine("disk.simg");
+        File.WriteAllBytes(image, new SparseImageBuilder().Raw(2, seed: 4).Build());
+        string dotnet = ExternalTool.Find("dotnet") ?? Path.Combine(Path.GetDirectoryName(Environment.ProcessPath)!, "dotnet");
+        var start = new ProcessStartInfo(dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string argument in new[] { Path.Combine(AppContext.BaseDirectory, "sparsevirt.dll"), "serve", image })
+        {
+            start.ArgumentList.Add(argument);
+        }
+        string leftover;
+        using (Process serve = Process.Start(start)!)
+        {
+            string uri = serve.StandardOutput.ReadLine() ?? "";
+            leftover = Path.GetDirectoryName(uri[(uri.IndexOf("socket=", StringComparison.Ordinal) + "socket=".Length)..])!;
+            serve.Kill(); // SIGKILL: the server cannot remove its folder
+            serve.WaitForExit();
+        }
+        Assert.That(Directory.Exists(leftover), Is.True, $"the killed server left {leftover}");
+        string live = Path.Combine(Path.GetDirectoryName(leftover)!, $"sparsevirt-nbd-{Environment.ProcessId}-mine{Guid.NewGuid().ToString("N")[..8]}");
         Directory.CreateDirectory(live);
         try
         {
@@ -89,7 +106,7 @@ public class LeftoverTests
 
             Assert.Multiple(() =>
             {
-                Assert.That(Directory.Exists(stale), Is.False, "the dead process's folder is swept");
+                Assert.That(Directory.Exists(leftover), Is.False, "the killed server's folder is swept");
                 Assert.That(Directory.Exists(live), Is.True, "a live process's folder stays");
                 Assert.That(Path.GetFileName(Path.GetDirectoryName(server.UnixSocketPath)), Does.StartWith($"sparsevirt-nbd-{Environment.ProcessId}-"));
             });
@@ -107,7 +124,12 @@ public class LeftoverTests
     {
         string dotnet = ExternalTool.Find("dotnet") ?? Path.Combine(Path.GetDirectoryName(Environment.ProcessPath)!, "dotnet");
         var start = new ProcessStartInfo(dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        string[] arguments = verb == "split" ? [verb, input, output, "32M"] : [verb, input, output];
+        string[] arguments = verb switch
+        {
+            "split" => [verb, input, output, "32M"],
+            "compose" => [verb, output, "system=" + input],
+            _ => [verb, input, output],
+        };
         foreach (string argument in new[] { Path.Combine(AppContext.BaseDirectory, "sparsevirt.dll") }.Concat(arguments))
         {
             start.ArgumentList.Add(argument);

@@ -85,23 +85,23 @@ public static class SparseSplitter
         string folder = Path.GetDirectoryName(Path.GetFullPath(outputPrefix)) ?? ".";
         string temporaryPath = Path.Combine(folder, $".{Path.GetFileName(outputPrefix)}.{Guid.NewGuid():N}.sparse.tmp");
         SparseWriterLog.SplittingRaw(logger, temporaryPath);
-        try
+        // The intermediate image is an output never committed: unnamed where the file system allows (O_TMPFILE), so a
+        // process killed even by SIGKILL leaves nothing, and removed on disposal otherwise.
+        await using AtomicFileOutput staging = AtomicFileOutput.Create(temporaryPath, asynchronous: useAsync);
+        await using (var raw = new FileStream(inputPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, useAsync ? FileOptions.Asynchronous | FileOptions.SequentialScan : FileOptions.SequentialScan))
         {
             if (useAsync)
             {
-                await SparseConverter.ConvertAsync(inputPath, temporaryPath, options, null, cancellationToken).ConfigureAwait(false);
+                await SparseConverter.ConvertAsync(raw, staging.Stream, options, null, cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                SparseConverter.Convert(inputPath, temporaryPath, options, null);
+                SparseConverter.Convert(raw, staging.Stream, options, null);
             }
-            using SparseImage image = SparseImage.Open(temporaryPath, readOptions);
-            return await SplitImageAsync(image, outputPrefix, maxBytes, progress, logger, useAsync, cancellationToken).ConfigureAwait(false);
         }
-        finally
-        {
-            File.Delete(temporaryPath);
-        }
+        staging.Stream.Position = 0;
+        using SparseImage staged = SparseImage.Open(staging.Stream, leaveOpen: true, readOptions);
+        return await SplitImageAsync(staged, outputPrefix, maxBytes, progress, logger, useAsync, cancellationToken).ConfigureAwait(false);
     }
 
     private static async ValueTask<IReadOnlyList<string>> SplitImageAsync(SparseImage image, string outputPrefix, long maxBytes, IProgress<long>? progress, ILogger logger, bool useAsync, CancellationToken cancellationToken)
