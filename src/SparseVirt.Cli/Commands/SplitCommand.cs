@@ -14,14 +14,19 @@ internal static class SplitCommand
         var output = new Argument<string>("OUT") { Description = "The pieces' path prefix: pieces are written to OUT.0, OUT.1 ..." };
         var maxBytes = new Argument<string>("MAX_BYTES") { Description = "The most bytes a piece may have (fastboot's max-download-size); K, M and G suffixes are powers of 1024." };
 
+        var fsync = new Option<bool>("--fsync")
+        {
+            Description = "Make the pieces durable before exiting: fsync each before it is named and the folder after (off by default, as for simg2simg).",
+        };
+
         var command = new Command("split", "Split a sparse image into pieces of at most MAX_BYTES each (like simg2simg); flashing them in order rebuilds the image.")
         {
-            input, output, maxBytes,
+            input, output, maxBytes, fsync,
         };
         VerbRunner.SetAction(command, console, async (context, cancellationToken) =>
         {
             long limit = ParseSize(context.GetValue(maxBytes));
-            var options = SparseWriterOptions.Default.WithLogger(context.LoggerFactory.CreateLogger("SparseVirt.Sparse.Splitting"));
+            var options = SparseWriterOptions.Default.WithLogger(context.LoggerFactory.CreateLogger("SparseVirt.Sparse.Splitting")).WithDurable(context.GetValue(fsync));
             IReadOnlyList<string> pieces;
             try
             {

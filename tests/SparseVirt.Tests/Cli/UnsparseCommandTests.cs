@@ -24,7 +24,7 @@ public class UnsparseCommandTests
     }
 
     [Test]
-    public async Task FsyncGivesTheSameOutputsDurablyForUnsparseAndSparse()
+    public async Task FsyncGivesTheSameOutputsDurablyForUnsparseSparseAndSplit()
     {
         var builder = new SparseImageBuilder().Raw(3, seed: 7).Fill(0x01020304, 2).DontCare(3);
         using var folder = new TempDirectory();
@@ -32,7 +32,10 @@ public class UnsparseCommandTests
 
         CliResult unsparse = await CliHarness.RunAsync("unsparse", "--fsync", folder.Combine("in.simg"), folder.Combine("out.raw"));
         CliResult sparse = await CliHarness.RunAsync("sparse", "--fsync", folder.Combine("out.raw"), folder.Combine("again.simg"));
+        CliResult split = await CliHarness.RunAsync("split", "--fsync", folder.Combine("again.simg"), folder.Combine("piece"), "8K");
         CliResult again = await CliHarness.RunAsync("unsparse", folder.Combine("again.simg"), folder.Combine("again.raw"));
+        string[] pieces = Directory.GetFiles(folder.FullPath, "piece.*").Order(StringComparer.Ordinal).ToArray();
+        CliResult joined = await CliHarness.RunAsync(["unsparse", .. pieces, folder.Combine("joined.raw")]);
 
         Assert.Multiple(() =>
         {
@@ -41,7 +44,11 @@ public class UnsparseCommandTests
             Assert.That(again.ExitCode, Is.Zero, again.Error);
             Assert.That(File.ReadAllBytes(folder.Combine("out.raw")), Is.EqualTo(builder.Expected));
             Assert.That(File.ReadAllBytes(folder.Combine("again.raw")), Is.EqualTo(builder.Expected));
-            Assert.That(Directory.GetFiles(folder.FullPath), Has.Length.EqualTo(4), "no temporary file stays");
+            Assert.That(split.ExitCode, Is.Zero, split.Error);
+            Assert.That(pieces, Has.Length.GreaterThan(1));
+            Assert.That(joined.ExitCode, Is.Zero, joined.Error);
+            Assert.That(File.ReadAllBytes(folder.Combine("joined.raw")), Is.EqualTo(builder.Expected));
+            Assert.That(Directory.GetFiles(folder.FullPath), Has.Length.EqualTo(5 + pieces.Length), "no temporary file stays");
         });
     }
 

@@ -38,7 +38,7 @@ public static class SparseSplitter
     /// <param name="inputPath">A sparse image, or a raw image to sparse on the way.</param>
     /// <param name="outputPrefix">The pieces' path without the <c>.N</c> suffix.</param>
     /// <param name="maxBytes">The most bytes a piece may have.</param>
-    /// <param name="options">How a raw input is sparsed (ignored for sparse inputs), and where diagnostics go.</param>
+    /// <param name="options">How a raw input is sparsed (ignored for sparse inputs), whether the pieces are made durable (<see cref="SparseWriterOptions.Durable"/>), and where diagnostics go.</param>
     /// <param name="progress">Receives the number of piece bytes written so far.</param>
     /// <returns>The paths of the pieces, in order.</returns>
     public static IReadOnlyList<string> Split(string inputPath, string outputPrefix, long maxBytes, SparseWriterOptions? options = null, IProgress<long>? progress = null) =>
@@ -48,7 +48,7 @@ public static class SparseSplitter
     /// <param name="inputPath">A sparse image, or a raw image to sparse on the way.</param>
     /// <param name="outputPrefix">The pieces' path without the <c>.N</c> suffix.</param>
     /// <param name="maxBytes">The most bytes a piece may have.</param>
-    /// <param name="options">How a raw input is sparsed (ignored for sparse inputs), and where diagnostics go.</param>
+    /// <param name="options">How a raw input is sparsed (ignored for sparse inputs), whether the pieces are made durable (<see cref="SparseWriterOptions.Durable"/>), and where diagnostics go.</param>
     /// <param name="progress">Receives the number of piece bytes written so far.</param>
     /// <param name="cancellationToken">Stops the split; no piece is left behind.</param>
     public static Task<IReadOnlyList<string>> SplitAsync(string inputPath, string outputPrefix, long maxBytes, SparseWriterOptions? options = null, IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
@@ -79,7 +79,7 @@ public static class SparseSplitter
         if (SparseImage.IsSparseImage(inputPath))
         {
             using SparseImage image = SparseImage.Open(inputPath, readOptions);
-            return await SplitImageAsync(image, outputPrefix, maxBytes, progress, logger, useAsync, cancellationToken).ConfigureAwait(false);
+            return await SplitImageAsync(image, outputPrefix, maxBytes, progress, logger, options?.Durable ?? false, useAsync, cancellationToken).ConfigureAwait(false);
         }
 
         string folder = Path.GetDirectoryName(Path.GetFullPath(outputPrefix)) ?? ".";
@@ -101,10 +101,10 @@ public static class SparseSplitter
         }
         staging.Stream.Position = 0;
         using SparseImage staged = SparseImage.Open(staging.Stream, leaveOpen: true, readOptions);
-        return await SplitImageAsync(staged, outputPrefix, maxBytes, progress, logger, useAsync, cancellationToken).ConfigureAwait(false);
+        return await SplitImageAsync(staged, outputPrefix, maxBytes, progress, logger, options?.Durable ?? false, useAsync, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async ValueTask<IReadOnlyList<string>> SplitImageAsync(SparseImage image, string outputPrefix, long maxBytes, IProgress<long>? progress, ILogger logger, bool useAsync, CancellationToken cancellationToken)
+    private static async ValueTask<IReadOnlyList<string>> SplitImageAsync(SparseImage image, string outputPrefix, long maxBytes, IProgress<long>? progress, ILogger logger, bool durable, bool useAsync, CancellationToken cancellationToken)
     {
         List<SparsePiece> pieces = SparsePiecePlanner.Plan(image.Header, image.Chunks, maxBytes);
         SparseWriterLog.Splitting(logger, image.Chunks.Count, maxBytes, pieces.Count);
@@ -153,7 +153,7 @@ public static class SparseSplitter
                     await WritePieceCoreAsync(image, pieces[index], output, null, asynchronous, token).ConfigureAwait(false);
                     if (!hold)
                     {
-                        await CommitAsync(atomic, asynchronous).ConfigureAwait(false);
+                        await CommitAsync(atomic, durable, asynchronous).ConfigureAwait(false);
                         staged[index] = atomic.DestinationPath;
                     }
                 }
@@ -192,12 +192,16 @@ public static class SparseSplitter
             {
                 if (hold)
                 {
-                    await CommitAsync(held[i]!, useAsync).ConfigureAwait(false);
+                    await CommitAsync(held[i]!, durable, useAsync).ConfigureAwait(false);
                 }
                 else
                 {
                     File.Move(staged[i]!, destinations[i], overwrite: true);
                     staged[i] = null;
+                    if (durable)
+                    {
+                        FolderSync.OfFile(destinations[i]);
+                    }
                 }
             }
             return destinations;
@@ -221,15 +225,15 @@ public static class SparseSplitter
         }
     }
 
-    private static async ValueTask CommitAsync(AtomicFileOutput output, bool asynchronous)
+    private static async ValueTask CommitAsync(AtomicFileOutput output, bool durable, bool asynchronous)
     {
         if (asynchronous)
         {
-            await output.CommitAsync().ConfigureAwait(false);
+            await output.CommitAsync(durable).ConfigureAwait(false);
         }
         else
         {
-            output.Commit();
+            output.Commit(durable);
         }
     }
 
