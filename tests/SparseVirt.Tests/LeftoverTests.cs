@@ -82,14 +82,8 @@ public class LeftoverTests
         using var folder = new TempDirectory();
         string image = folder.Combine("disk.simg");
         File.WriteAllBytes(image, new SparseImageBuilder().Raw(2, seed: 4).Build());
-        string dotnet = ExternalTool.Find("dotnet") ?? Path.Combine(Path.GetDirectoryName(Environment.ProcessPath)!, "dotnet");
-        var start = new ProcessStartInfo(dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string argument in new[] { Path.Combine(AppContext.BaseDirectory, "sparsevirt.dll"), "serve", image })
-        {
-            start.ArgumentList.Add(argument);
-        }
         string leftover;
-        using (Process serve = Process.Start(start)!)
+        using (Process serve = SparsevirtProcess.Start("serve", image))
         {
             string uri = serve.StandardOutput.ReadLine() ?? "";
             leftover = Path.GetDirectoryName(uri[(uri.IndexOf("socket=", StringComparison.Ordinal) + "socket=".Length)..])!;
@@ -120,20 +114,10 @@ public class LeftoverTests
         }
     }
 
-    private static Process StartTool(string verb, string input, string output)
+    private static Process StartTool(string verb, string input, string output) => SparsevirtProcess.Start(verb switch
     {
-        string dotnet = ExternalTool.Find("dotnet") ?? Path.Combine(Path.GetDirectoryName(Environment.ProcessPath)!, "dotnet");
-        var start = new ProcessStartInfo(dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        string[] arguments = verb switch
-        {
-            "split" => [verb, input, output, "32M"],
-            "compose" => [verb, output, "system=" + input],
-            _ => [verb, input, output],
-        };
-        foreach (string argument in new[] { Path.Combine(AppContext.BaseDirectory, "sparsevirt.dll") }.Concat(arguments))
-        {
-            start.ArgumentList.Add(argument);
-        }
-        return Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
-    }
+        "split" => [verb, input, output, "32M"],
+        "compose" => [verb, output, "system=" + input],
+        _ => [verb, input, output],
+    });
 }

@@ -134,14 +134,6 @@ public class PersistentOverlayKillTests
         return client;
     }
 
-    private static Process StartServe(string image, string socket, string overlay)
-    {
-        string dotnet = ExternalTool.Find("dotnet") ?? Path.Combine(Path.GetDirectoryName(Environment.ProcessPath)!, "dotnet");
-        var start = new ProcessStartInfo(dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string argument in new[] { Path.Combine(AppContext.BaseDirectory, "sparsevirt.dll"), "serve", image, "--socket", socket, "--writable", "--overlay", overlay })
-        {
-            start.ArgumentList.Add(argument);
-        }
-        return Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
-    }
+    private static Process StartServe(string image, string socket, string overlay) =>
+        SparsevirtProcess.Start("serve", image, "--socket", socket, "--writable", "--overlay", overlay);
 }

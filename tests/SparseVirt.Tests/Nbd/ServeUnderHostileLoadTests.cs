@@ -62,23 +62,7 @@ public class ServeUnderHostileLoadTests
         }
     }
 
-    private static Process StartServe(params string[] arguments)
-    {
-        string dotnet = ExternalTool.Find("dotnet") ?? Path.Combine(Path.GetDirectoryName(Environment.ProcessPath)!, "dotnet");
-        var start = new ProcessStartInfo(dotnet)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "sparsevirt.dll"));
-        start.ArgumentList.Add("serve");
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        return Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
-    }
+    private static Process StartServe(params string[] arguments) => SparsevirtProcess.Start(["serve", .. arguments]);
 
     /// <summary>VmHWM: the most resident memory the process has had.</summary>
     private static long PeakResidentBytes(int processId)
