@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Win32.SafeHandles;
 using SparseVirt.BlockSources;
 
@@ -31,7 +32,8 @@ public static class BlockSourceFile
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentException.ThrowIfNullOrEmpty(path);
-        await using AtomicFileOutput output = AtomicFileOutput.Create(path);
+        AtomicFileOutput output = AtomicFileOutput.Create(path);
+        await using ConfiguredAsyncDisposable outputScope = output.ConfigureAwait(false);
         RandomAccess.SetLength(output.Handle, source.Length);
         long written = await CopyDataAsync(source, output.Handle, progress, cancellationToken).ConfigureAwait(false);
         await output.CommitAsync().ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.IO.Pipelines;
 using Microsoft.Win32.SafeHandles;
 using SparseVirt.Sparse.IO;
@@ -125,7 +126,8 @@ public sealed partial class SparseImage
         IReadOnlyList<SparseImage> pieces, string destinationPath, SparseExpandOptions? options, IProgress<SparseExpandProgress>? progress, bool useAsync, CancellationToken cancellationToken, IReadOnlyList<string>? pieceNames = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(destinationPath);
-        await using RawDestination destination = RawDestination.OpenPath(destinationPath, options?.Logger, options?.Durable ?? false);
+        RawDestination destination = RawDestination.OpenPath(destinationPath, options?.Logger, options?.Durable ?? false);
+        await using ConfiguredAsyncDisposable destinationScope = destination.ConfigureAwait(false);
         var applier = new ChunkApplier(destination, options, progress, TotalRawLength(pieces));
         await SparseExpander.ExpandAsync(pieces, applier, useAsync, cancellationToken, pieceNames).ConfigureAwait(false);
         await destination.CommitAsync(useAsync).ConfigureAwait(false);
@@ -182,7 +184,8 @@ public sealed partial class SparseImage
         ArgumentException.ThrowIfNullOrEmpty(destinationPath);
         if (PipeSpliceDecoder.CanUse(source, options))
         {
-            await using RawDestination destination = RawDestination.OpenPath(destinationPath, options?.Logger, options?.Durable ?? false);
+            RawDestination destination = RawDestination.OpenPath(destinationPath, options?.Logger, options?.Durable ?? false);
+            await using ConfiguredAsyncDisposable destinationScope = destination.ConfigureAwait(false);
             if (destination.KernelCopyTarget is not null)
             {
                 var applier = new ChunkApplier(destination, options, progress, -1);
@@ -207,8 +210,10 @@ public sealed partial class SparseImage
         {
             source.DangerousAddRef(ref added);
             using var borrowed = new SafeFileHandle(source.DangerousGetHandle(), ownsHandle: false);
-            await using var file = new FileStream(borrowed, FileAccess.Read, bufferSize: 0);
-            await using Stream stream = file.CanSeek ? file : new BorrowedDescriptorStream(borrowed);
+            var file = new FileStream(borrowed, FileAccess.Read, bufferSize: 0);
+            await using ConfiguredAsyncDisposable fileScope = file.ConfigureAwait(false);
+            Stream stream = file.CanSeek ? file : new BorrowedDescriptorStream(borrowed);
+            await using ConfiguredAsyncDisposable streamScope = stream.ConfigureAwait(false);
             await ExpandStreamToPathAsync(stream, destinationPath, options, progress, useAsync, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -251,9 +256,10 @@ public sealed partial class SparseImage
         ArgumentNullException.ThrowIfNull(source);
         if (source.CanSeek)
         {
-            await using SparseImage image = useAsync
+            SparseImage image = useAsync
                 ? await OpenAsync(source, leaveOpen: true, options, cancellationToken).ConfigureAwait(false)
                 : Open(source, leaveOpen: true, options);
+            await using ConfiguredAsyncDisposable imageScope = image.ConfigureAwait(false);
             await expandImage(image).ConfigureAwait(false);
             return;
         }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.ComponentModel;
@@ -132,7 +133,8 @@ public static class QemuBinaryProbe
             var pipe = new ProcessPipe(PipeReader.Create(process.StandardOutput.BaseStream), PipeWriter.Create(process.StandardInput.BaseStream));
             try
             {
-                await using QmpClient qmp = await QmpClient.ConnectAsync(pipe, QmpClientOptions.Default.WithMaxMessageBytes(16 * 1024 * 1024), cancellationToken).ConfigureAwait(false);
+                QmpClient qmp = await QmpClient.ConnectAsync(pipe, QmpClientOptions.Default.WithMaxMessageBytes(16 * 1024 * 1024), cancellationToken).ConfigureAwait(false);
+                await using ConfiguredAsyncDisposable qmpScope = qmp.ConfigureAwait(false);
                 QemuProbeReplies result = await QueryAsync(qmp, devices, cancellationToken).ConfigureAwait(false);
                 await ((Task)qmp.QuitAsync(cancellationToken)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 return result;

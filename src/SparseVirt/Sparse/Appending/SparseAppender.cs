@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -70,7 +71,8 @@ public static class SparseAppender
             long startBlock = sparse?.Header.TotalBlocks ?? rawImageLength / blockSize;
             SparseWriterLog.Appending(logger, dataLength, startBlock, sparse is null ? "raw" : "sparse");
 
-            await using AtomicFileOutput atomic = AtomicFileOutput.Create(imagePath);
+            AtomicFileOutput atomic = AtomicFileOutput.Create(imagePath);
+            await using ConfiguredAsyncDisposable atomicScope = atomic.ConfigureAwait(false);
             var output = new FileSparseOutput(atomic.Handle);
             SparseChunkWriter writer = await SparseChunkWriter.StartAsync(output, options, useAsync, cancellationToken).ConfigureAwait(false);
             if (sparse is not null)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.IO.Pipelines;
 
@@ -50,7 +51,8 @@ public static class SparsePipeDecoder
 
     internal static async ValueTask<SparseHeader> ExpandToPathAsync(PipeReader source, string destinationPath, SparseExpandOptions? options, IProgress<SparseExpandProgress>? progress, bool useAsync, CancellationToken cancellationToken)
     {
-        await using RawDestination destination = RawDestination.OpenPath(destinationPath, options?.Logger, options?.Durable ?? false);
+        RawDestination destination = RawDestination.OpenPath(destinationPath, options?.Logger, options?.Durable ?? false);
+        await using ConfiguredAsyncDisposable destinationScope = destination.ConfigureAwait(false);
         SparseHeader header = await DecodeAsync(source, new ChunkApplier(destination, options, progress, -1), useAsync, cancellationToken).ConfigureAwait(false);
         await destination.CommitAsync(useAsync).ConfigureAwait(false);
         return header;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
@@ -87,8 +88,10 @@ public static class SparseSplitter
         SparseWriterLog.SplittingRaw(logger, temporaryPath);
         // The intermediate image is an output never committed: unnamed where the file system allows (O_TMPFILE), so a
         // process killed even by SIGKILL leaves nothing, and removed on disposal otherwise.
-        await using AtomicFileOutput staging = AtomicFileOutput.Create(temporaryPath, asynchronous: useAsync);
-        await using (var raw = new FileStream(inputPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, useAsync ? FileOptions.Asynchronous | FileOptions.SequentialScan : FileOptions.SequentialScan))
+        AtomicFileOutput staging = AtomicFileOutput.Create(temporaryPath, asynchronous: useAsync);
+        await using ConfiguredAsyncDisposable stagingScope = staging.ConfigureAwait(false);
+        var raw = new FileStream(inputPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, useAsync ? FileOptions.Asynchronous | FileOptions.SequentialScan : FileOptions.SequentialScan);
+        await using (raw.ConfigureAwait(false))
         {
             if (useAsync)
             {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.IO.Pipelines;
 using Microsoft.Extensions.Logging;
@@ -77,7 +78,8 @@ public static class SparseConverter
     {
         ArgumentException.ThrowIfNullOrEmpty(sparsePath);
         (options ?? SparseWriterOptions.Default).Validate();
-        await using AtomicFileOutput atomic = AtomicFileOutput.Create(sparsePath, asynchronous: true);
+        AtomicFileOutput atomic = AtomicFileOutput.Create(sparsePath, asynchronous: true);
+        await using ConfiguredAsyncDisposable atomicScope = atomic.ConfigureAwait(false);
         SparseHeader header = await ConvertStreamCoreAsync(raw, atomic.Stream, options, progress, options?.Logger, useAsync: true, cancellationToken).ConfigureAwait(false);
         await atomic.CommitAsync(options?.Durable ?? false).ConfigureAwait(false);
         return header;
@@ -93,7 +95,8 @@ public static class SparseConverter
     public static async Task<SparseHeader> ConvertAsync(PipeReader raw, Stream sparse, SparseWriterOptions? options = null, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(raw);
-        await using Stream rawStream = raw.AsStream(leaveOpen: true);
+        Stream rawStream = raw.AsStream(leaveOpen: true);
+        await using ConfiguredAsyncDisposable rawStreamScope = rawStream.ConfigureAwait(false);
         return await ConvertStreamCoreAsync(rawStream, sparse, options, progress, options?.Logger, useAsync: true, cancellationToken).ConfigureAwait(false);
     }
 
@@ -107,7 +110,8 @@ public static class SparseConverter
         using SafeFileHandle input = File.OpenHandle(rawPath, FileMode.Open, FileAccess.Read, FileShare.Read);
         long length = RandomAccess.GetLength(input);
         var source = new FileRawSource(input, 0, length, options.BlockSize);
-        await using AtomicFileOutput atomic = AtomicFileOutput.Create(sparsePath);
+        AtomicFileOutput atomic = AtomicFileOutput.Create(sparsePath);
+        await using ConfiguredAsyncDisposable atomicScope = atomic.ConfigureAwait(false);
         var output = new FileSparseOutput(atomic.Handle);
         SparseHeader header = await WriteImageAsync(source, length, output, options, progress, options?.Logger, useAsync, cancellationToken).ConfigureAwait(false);
         if (useAsync)
@@ -186,7 +190,7 @@ public static class SparseConverter
 
         string temporaryPath = Path.Combine(Path.GetTempPath(), $"sparsevirt-{Guid.NewGuid():N}.simg.tmp");
         SparseWriterLog.Spooling(logger ?? NullLogger.Instance, temporaryPath);
-        await using var spool = new FileStream(temporaryPath, new FileStreamOptions
+        var spool = new FileStream(temporaryPath, new FileStreamOptions
         {
             Mode = FileMode.CreateNew,
             Access = FileAccess.ReadWrite,
@@ -194,6 +198,7 @@ public static class SparseConverter
             Options = OperatingSystem.IsWindows() ? FileOptions.DeleteOnClose : FileOptions.None,
             BufferSize = 0,
         });
+        await using ConfiguredAsyncDisposable spoolScope = spool.ConfigureAwait(false);
         if (!OperatingSystem.IsWindows())
         {
             // Unlinked at once: the handle keeps the space, and a process killed even by SIGKILL leaves no spool behind.
