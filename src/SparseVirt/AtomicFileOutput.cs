@@ -47,8 +47,8 @@ internal sealed class AtomicFileOutput : IDisposable, IAsyncDisposable
 
     /// <summary>Creates an empty temporary file in the destination's folder (which must exist).</summary>
     /// <param name="destinationPath">Where the finished output goes.</param>
-    /// <param name="asynchronous">Open the file for asynchronous I/O.</param>
-    public static AtomicFileOutput Create(string destinationPath, bool asynchronous = false)
+    /// <param name="async">Open the file for asynchronous I/O.</param>
+    public static AtomicFileOutput Create(string destinationPath, bool async = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(destinationPath);
         string fullPath = Path.GetFullPath(destinationPath);
@@ -74,7 +74,7 @@ internal sealed class AtomicFileOutput : IDisposable, IAsyncDisposable
             Mode = FileMode.CreateNew,
             Access = FileAccess.ReadWrite,
             Share = FileShare.None,
-            Options = asynchronous ? FileOptions.Asynchronous : FileOptions.None,
+            Options = async ? FileOptions.Asynchronous : FileOptions.None,
             BufferSize = 0,
         });
         return new AtomicFileOutput(fullPath, temporaryPath, stream, unnamed: false);

@@ -18,7 +18,7 @@ public class LeftoverTests
         using var folder = new TempDirectory();
         string destination = folder.Combine("out.raw");
 
-        using (AtomicFileOutput output = AtomicFileOutput.Create(destination, asynchronous: true))
+        using (AtomicFileOutput output = AtomicFileOutput.Create(destination, async: true))
         {
             Assert.That(output.IsUnnamed, Is.True, "the test folder's file system has O_TMPFILE");
             output.Stream.Write(new byte[1 << 20]);

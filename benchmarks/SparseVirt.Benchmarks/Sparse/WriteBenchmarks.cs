@@ -41,8 +41,8 @@ public class WriteBenchmarks
     public async Task<long> Convert()
     {
         using var output = new DiscardingOutput();
-        SparseChunkWriter writer = await SparseChunkWriter.StartAsync(output, SparseWriterOptions.Default, useAsync: false, CancellationToken.None);
-        await SparseConverter.AddBlocksAsync(_data, writer);
+        SparseChunkWriter writer = await SparseChunkWriter.StartAsync(output, SparseWriterOptions.Default, async: false, CancellationToken.None);
+        await RawBlockFeeder.AddBlocksAsync(_data, writer);
         var header = await writer.FinishAsync();
         return header.TotalChunks;
     }

@@ -16,7 +16,7 @@ public static class SparseVerifier
     /// <param name="progress">Receives how far the checksum pass has got.</param>
     /// <exception cref="FileNotFoundException">There is no such file (the other I/O errors propagate too).</exception>
     public static SparseVerificationResult Verify(string path, SparseExpandOptions? options = null, IProgress<SparseExpandProgress>? progress = null) =>
-        VerifyCoreAsync(path, options?.Logger, progress, useAsync: false, CancellationToken.None).GetAwaiter().GetResult();
+        SyncPath.Complete(VerifyCoreAsync(path, options?.Logger, progress, async: false, CancellationToken.None));
 
     /// <inheritdoc cref="Verify(string, SparseExpandOptions?, IProgress{SparseExpandProgress}?)"/>
     /// <param name="path">The sparse image.</param>
@@ -24,17 +24,22 @@ public static class SparseVerifier
     /// <param name="progress">Receives how far the checksum pass has got.</param>
     /// <param name="cancellationToken">Stops the verification.</param>
     public static Task<SparseVerificationResult> VerifyAsync(string path, SparseExpandOptions? options = null, IProgress<SparseExpandProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        VerifyCoreAsync(path, options?.Logger, progress, useAsync: true, cancellationToken).AsTask();
+        VerifyCoreAsync(path, options?.Logger, progress, async: true, cancellationToken).AsTask();
 
-    private static async ValueTask<SparseVerificationResult> VerifyCoreAsync(string path, ILogger? logger, IProgress<SparseExpandProgress>? progress, bool useAsync, CancellationToken cancellationToken)
+    private static async ValueTask<SparseVerificationResult> VerifyCoreAsync(string path, ILogger? logger, IProgress<SparseExpandProgress>? progress, bool async, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         SparseImage image;
         try
         {
-            image = useAsync
-                ? await SparseImage.OpenAsync(path, SparseExpandOptions.Default.WithLogger(logger), cancellationToken).ConfigureAwait(false)
-                : SparseImage.Open(path, SparseExpandOptions.Default.WithLogger(logger));
+            if (async)
+            {
+                image = await SparseImage.OpenAsync(path, SparseExpandOptions.Default.WithLogger(logger), cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                image = SparseImage.Open(path, SparseExpandOptions.Default.WithLogger(logger));
+            }
         }
         catch (Exception e) when (e is InvalidDataException or SparseTruncatedException)
         {
@@ -48,11 +53,11 @@ public static class SparseVerifier
             {
                 return new SparseVerificationResult { IsValid = true, Chunks = image.Chunks.Count, RawLength = image.RawLength };
             }
-            return await CheckChecksumsAsync(image, progress, logger, useAsync, cancellationToken).ConfigureAwait(false);
+            return await CheckChecksumsAsync(image, progress, logger, async, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private static async ValueTask<SparseVerificationResult> CheckChecksumsAsync(SparseImage image, IProgress<SparseExpandProgress>? progress, ILogger? logger, bool useAsync, CancellationToken cancellationToken)
+    private static async ValueTask<SparseVerificationResult> CheckChecksumsAsync(SparseImage image, IProgress<SparseExpandProgress>? progress, ILogger? logger, bool async, CancellationToken cancellationToken)
     {
         // The expander's checksum verification is the one implementation of the format's CRC semantics; the
         // expanded bytes themselves are not needed, so they go to Stream.Null (DONT_CARE is only seeked over there).
@@ -60,7 +65,7 @@ public static class SparseVerifier
         int crcChunks = image.Chunks.Count(c => c.Type == SparseChunkType.Crc32);
         try
         {
-            if (useAsync)
+            if (async)
             {
                 await image.ToRawAsync(Stream.Null, options, progress, cancellationToken).ConfigureAwait(false);
             }

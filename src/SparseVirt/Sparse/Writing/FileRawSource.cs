@@ -38,7 +38,7 @@ internal sealed class FileRawSource : RawSource
     /// <inheritdoc />
     public override SafeFileHandle File => _handle;
 
-    public override async ValueTask<RawPiece> ReadAsync(Memory<byte> buffer, bool useAsync, CancellationToken cancellationToken)
+    public override async ValueTask<RawPiece> ReadAsync(Memory<byte> buffer, bool async, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (_offset >= _length)
@@ -64,9 +64,15 @@ internal sealed class FileRawSource : RawSource
         {
             Memory<byte> rest = buffer[read..wanted];
             long position = _start + _offset + read;
-            int n = useAsync
-                ? await RandomAccess.ReadAsync(_handle, rest, position, cancellationToken).ConfigureAwait(false)
-                : RandomAccess.Read(_handle, rest.Span, position);
+            int n;
+            if (async)
+            {
+                n = await RandomAccess.ReadAsync(_handle, rest, position, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                n = RandomAccess.Read(_handle, rest.Span, position);
+            }
             if (n == 0)
             {
                 throw new EndOfStreamException(

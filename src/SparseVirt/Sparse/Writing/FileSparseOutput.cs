@@ -14,10 +14,10 @@ internal sealed class FileSparseOutput(SafeFileHandle handle, long origin = 0) :
     protected override long CopyFromFileCore(SafeFileHandle source, long sourceOffset, long destinationOffset, long length, CancellationToken cancellationToken) =>
         KernelFileCopy.Copy(source, sourceOffset, handle, origin + destinationOffset, length, cancellationToken);
 
-    protected override async ValueTask WriteAtCoreAsync(long offset, ReadOnlyMemory<byte> data, bool useAsync, CancellationToken cancellationToken)
+    protected override async ValueTask WriteAtCoreAsync(long offset, ReadOnlyMemory<byte> data, bool async, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        if (useAsync)
+        if (async)
         {
             await RandomAccess.WriteAsync(handle, data, origin + offset, cancellationToken).ConfigureAwait(false);
         }

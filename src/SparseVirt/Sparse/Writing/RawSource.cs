@@ -14,7 +14,7 @@ internal abstract class RawSource
     /// the source, which may end inside a block; a hole covers whole blocks, or runs to the end of the source.
     /// </summary>
     /// <returns>The piece; a length of 0 means the source is exhausted.</returns>
-    public abstract ValueTask<RawPiece> ReadAsync(Memory<byte> buffer, bool useAsync, CancellationToken cancellationToken);
+    public abstract ValueTask<RawPiece> ReadAsync(Memory<byte> buffer, bool async, CancellationToken cancellationToken);
 }
 
 /// <summary>One piece of a <see cref="RawSource"/>.</summary>

@@ -19,7 +19,7 @@ internal sealed class SparseChunkWriter
     private readonly uint _blockSize;
     private readonly bool _zeroFill;
     private readonly uint _maxRawBlocks;
-    private readonly bool _useAsync;
+    private readonly bool _async;
     private readonly CancellationToken _cancellationToken;
     private readonly Crc32? _crc;
     private static readonly byte[] s_placeholderChunkHeader = new byte[SparseFormat.ChunkHeaderSize];
@@ -37,13 +37,13 @@ internal sealed class SparseChunkWriter
     private long _blocks;
     private uint _chunks;
 
-    private SparseChunkWriter(SparseOutput output, SparseWriterOptions options, bool useAsync, CancellationToken cancellationToken)
+    private SparseChunkWriter(SparseOutput output, SparseWriterOptions options, bool async, CancellationToken cancellationToken)
     {
         _output = output;
         _blockSize = (uint)options.BlockSize;
         _zeroFill = options.ZeroFill;
         _maxRawBlocks = options.MaxRawBlocks;
-        _useAsync = useAsync;
+        _async = async;
         _cancellationToken = cancellationToken;
         _crc = options.IncludeCrc ? new Crc32() : null;
     }
@@ -55,11 +55,11 @@ internal sealed class SparseChunkWriter
     public long Blocks => _blocks;
 
     /// <summary>Starts an image: writes a placeholder file header that <see cref="FinishAsync"/> completes.</summary>
-    public static async ValueTask<SparseChunkWriter> StartAsync(SparseOutput output, SparseWriterOptions options, bool useAsync, CancellationToken cancellationToken)
+    public static async ValueTask<SparseChunkWriter> StartAsync(SparseOutput output, SparseWriterOptions options, bool async, CancellationToken cancellationToken)
     {
         options.Validate();
-        var writer = new SparseChunkWriter(output, options, useAsync, cancellationToken);
-        await output.WriteSmallAsync(writer._header, useAsync, cancellationToken).ConfigureAwait(false);
+        var writer = new SparseChunkWriter(output, options, async, cancellationToken);
+        await output.WriteSmallAsync(writer._header, async, cancellationToken).ConfigureAwait(false);
         return writer;
     }
 
@@ -103,7 +103,7 @@ internal sealed class SparseChunkWriter
                 _pendingType = SparseChunkType.Raw;
                 _pendingBlocks = 0;
                 _pendingRawHeaderOffset = _output.Position;
-                await _output.WriteSmallAsync(s_placeholderChunkHeader, _useAsync, _cancellationToken).ConfigureAwait(false);
+                await _output.WriteSmallAsync(s_placeholderChunkHeader, _async, _cancellationToken).ConfigureAwait(false);
             }
 
             uint room = _maxRawBlocks - _pendingBlocks;
@@ -111,10 +111,10 @@ internal sealed class SparseChunkWriter
             ReadOnlyMemory<byte> part = data[..take];
             CountBlocks(take / _blockSize);
             _crc?.Append(part.Span);
-            long copied = file is null ? 0 : await _output.AppendFromFileAsync(file, fileOffset, take, _useAsync, _cancellationToken).ConfigureAwait(false);
+            long copied = file is null ? 0 : await _output.AppendFromFileAsync(file, fileOffset, take, _async, _cancellationToken).ConfigureAwait(false);
             if (copied < take)
             {
-                await _output.WriteAsync(part[(int)copied..], _useAsync, _cancellationToken).ConfigureAwait(false);
+                await _output.WriteAsync(part[(int)copied..], _async, _cancellationToken).ConfigureAwait(false);
             }
             _pendingBlocks += (uint)(take / _blockSize);
             data = data[take..];
@@ -136,14 +136,14 @@ internal sealed class SparseChunkWriter
             byte[] chunk = _chunk;
             new SparseChunkHeader((ushort)SparseChunkType.Crc32, 0, 0, (uint)chunk.Length).Write(chunk);
             BinaryPrimitives.WriteUInt32LittleEndian(chunk.AsSpan(SparseFormat.ChunkHeaderSize), checksum);
-            await _output.WriteSmallAsync(chunk, _useAsync, _cancellationToken).ConfigureAwait(false);
+            await _output.WriteSmallAsync(chunk, _async, _cancellationToken).ConfigureAwait(false);
             _chunks++;
         }
 
         var header = SparseHeader.Create(_blockSize, (uint)_blocks, _chunks, checksum);
         header.Write(_header);
-        await _output.PatchAsync(0, _header, _useAsync, _cancellationToken).ConfigureAwait(false);
-        await _output.FlushAsync(_useAsync, _cancellationToken).ConfigureAwait(false);
+        await _output.PatchAsync(0, _header, _async, _cancellationToken).ConfigureAwait(false);
+        await _output.FlushAsync(_async, _cancellationToken).ConfigureAwait(false);
         return header;
     }
 
@@ -196,16 +196,16 @@ internal sealed class SparseChunkWriter
             case SparseChunkType.Raw:
                 uint totalSize = checked((uint)(SparseFormat.ChunkHeaderSize + (long)_pendingBlocks * _blockSize));
                 new SparseChunkHeader((ushort)type, 0, _pendingBlocks, totalSize).Write(chunk);
-                await _output.PatchAsync(_pendingRawHeaderOffset, chunk.AsMemory(0, SparseFormat.ChunkHeaderSize), _useAsync, _cancellationToken).ConfigureAwait(false);
+                await _output.PatchAsync(_pendingRawHeaderOffset, chunk.AsMemory(0, SparseFormat.ChunkHeaderSize), _async, _cancellationToken).ConfigureAwait(false);
                 break;
             case SparseChunkType.Fill:
                 new SparseChunkHeader((ushort)type, 0, _pendingBlocks, (uint)chunk.Length).Write(chunk);
                 BinaryPrimitives.WriteUInt32LittleEndian(chunk.AsSpan(SparseFormat.ChunkHeaderSize), _pendingValue);
-                await _output.WriteSmallAsync(chunk, _useAsync, _cancellationToken).ConfigureAwait(false);
+                await _output.WriteSmallAsync(chunk, _async, _cancellationToken).ConfigureAwait(false);
                 break;
             default:
                 new SparseChunkHeader((ushort)type, 0, _pendingBlocks, SparseFormat.ChunkHeaderSize).Write(chunk);
-                await _output.WriteSmallAsync(chunk.AsMemory(0, SparseFormat.ChunkHeaderSize), _useAsync, _cancellationToken).ConfigureAwait(false);
+                await _output.WriteSmallAsync(chunk.AsMemory(0, SparseFormat.ChunkHeaderSize), _async, _cancellationToken).ConfigureAwait(false);
                 break;
         }
     }

@@ -1,10 +1,8 @@
 using System.Runtime.CompilerServices;
-using System.Buffers;
 using System.IO.Pipelines;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Win32.SafeHandles;
-using SparseVirt.Sparse.IO;
 
 namespace SparseVirt.Sparse;
 
@@ -16,8 +14,6 @@ namespace SparseVirt.Sparse;
 /// </summary>
 public static class SparseConverter
 {
-    private const int BufferBytes = 1024 * 1024;
-
     /// <summary>Sparses the raw image at <paramref name="rawPath"/> into <paramref name="sparsePath"/> (written under a temporary name, renamed on success).</summary>
     /// <param name="rawPath">The raw image.</param>
     /// <param name="sparsePath">Where the sparse image goes; replaced if it exists.</param>
@@ -26,7 +22,7 @@ public static class SparseConverter
     /// <returns>The file header of the image written.</returns>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the message names it).</exception>
     public static SparseHeader Convert(string rawPath, string sparsePath, SparseWriterOptions? options = null, IProgress<long>? progress = null) =>
-        ConvertPathCoreAsync(rawPath, sparsePath, options, progress, options?.Logger, useAsync: false, CancellationToken.None).GetAwaiter().GetResult();
+        SyncPath.Complete(ConvertPathCoreAsync(rawPath, sparsePath, options, progress, async: false, CancellationToken.None));
 
     /// <inheritdoc cref="Convert(string, string, SparseWriterOptions?, IProgress{long}?)"/>
     /// <param name="rawPath">The raw image.</param>
@@ -39,7 +35,7 @@ public static class SparseConverter
         // the API: run the blocking core on a pool thread rather than making every positional read a pool work item
         // of its own (each wakes and spins pool threads, a tenth of the conversion's time on 2 cores). The token is
         // still checked between pieces.
-        Task.Run(() => ConvertPathCoreAsync(rawPath, sparsePath, options, progress, options?.Logger, useAsync: false, cancellationToken).AsTask(), cancellationToken);
+        Task.Run(() => SyncPath.Complete(ConvertPathCoreAsync(rawPath, sparsePath, options, progress, async: false, cancellationToken)), cancellationToken);
 
     /// <summary>
     /// Sparses the raw data read from <paramref name="raw"/> (from its position to its end) into
@@ -53,7 +49,7 @@ public static class SparseConverter
     /// <param name="progress">Receives the number of raw bytes processed so far.</param>
     /// <returns>The file header of the image written.</returns>
     public static SparseHeader Convert(Stream raw, Stream sparse, SparseWriterOptions? options = null, IProgress<long>? progress = null) =>
-        ConvertStreamCoreAsync(raw, sparse, options, progress, options?.Logger, useAsync: false, CancellationToken.None).GetAwaiter().GetResult();
+        SyncPath.Complete(ConvertStreamCoreAsync(raw, sparse, options, progress, async: false, CancellationToken.None));
 
     /// <inheritdoc cref="Convert(Stream, Stream, SparseWriterOptions?, IProgress{long}?)"/>
     /// <param name="raw">The raw data; seekable or not.</param>
@@ -62,7 +58,7 @@ public static class SparseConverter
     /// <param name="progress">Receives the number of raw bytes processed so far.</param>
     /// <param name="cancellationToken">Stops the conversion.</param>
     public static Task<SparseHeader> ConvertAsync(Stream raw, Stream sparse, SparseWriterOptions? options = null, IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
-        ConvertStreamCoreAsync(raw, sparse, options, progress, options?.Logger, useAsync: true, cancellationToken).AsTask();
+        ConvertStreamCoreAsync(raw, sparse, options, progress, async: true, cancellationToken).AsTask();
 
     /// <summary>
     /// Sparses the raw data read from <paramref name="raw"/> (seekable or not, e.g. standard input) into the file
@@ -78,9 +74,9 @@ public static class SparseConverter
     {
         ArgumentException.ThrowIfNullOrEmpty(sparsePath);
         (options ?? SparseWriterOptions.Default).Validate();
-        AtomicFileOutput atomic = AtomicFileOutput.Create(sparsePath, asynchronous: true);
+        AtomicFileOutput atomic = AtomicFileOutput.Create(sparsePath, async: true);
         await using ConfiguredAsyncDisposable atomicScope = atomic.ConfigureAwait(false);
-        SparseHeader header = await ConvertStreamCoreAsync(raw, atomic.Stream, options, progress, options?.Logger, useAsync: true, cancellationToken).ConfigureAwait(false);
+        SparseHeader header = await ConvertStreamCoreAsync(raw, atomic.Stream, options, progress, async: true, cancellationToken).ConfigureAwait(false);
         await atomic.CommitAsync(options?.Durable ?? false).ConfigureAwait(false);
         return header;
     }
@@ -97,10 +93,10 @@ public static class SparseConverter
         ArgumentNullException.ThrowIfNull(raw);
         Stream rawStream = raw.AsStream(leaveOpen: true);
         await using ConfiguredAsyncDisposable rawStreamScope = rawStream.ConfigureAwait(false);
-        return await ConvertStreamCoreAsync(rawStream, sparse, options, progress, options?.Logger, useAsync: true, cancellationToken).ConfigureAwait(false);
+        return await ConvertStreamCoreAsync(rawStream, sparse, options, progress, async: true, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async ValueTask<SparseHeader> ConvertPathCoreAsync(string rawPath, string sparsePath, SparseWriterOptions? options, IProgress<long>? progress, ILogger? logger, bool useAsync, CancellationToken cancellationToken)
+    private static async ValueTask<SparseHeader> ConvertPathCoreAsync(string rawPath, string sparsePath, SparseWriterOptions? options, IProgress<long>? progress, bool async, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(rawPath);
         ArgumentException.ThrowIfNullOrEmpty(sparsePath);
@@ -113,19 +109,19 @@ public static class SparseConverter
         AtomicFileOutput atomic = AtomicFileOutput.Create(sparsePath);
         await using ConfiguredAsyncDisposable atomicScope = atomic.ConfigureAwait(false);
         var output = new FileSparseOutput(atomic.Handle);
-        SparseHeader header = await WriteImageAsync(source, length, output, options, progress, options?.Logger, useAsync, cancellationToken).ConfigureAwait(false);
-        if (useAsync)
+        SparseHeader header = await WriteImageAsync(source, length, output, options, progress, async, cancellationToken).ConfigureAwait(false);
+        if (async)
         {
-            await atomic.CommitAsync(options?.Durable ?? false).ConfigureAwait(false);
+            await atomic.CommitAsync(options.Durable).ConfigureAwait(false);
         }
         else
         {
-            atomic.Commit(options?.Durable ?? false);
+            atomic.Commit(options.Durable);
         }
         return header;
     }
 
-    private static async ValueTask<SparseHeader> ConvertStreamCoreAsync(Stream raw, Stream sparse, SparseWriterOptions? options, IProgress<long>? progress, ILogger? logger, bool useAsync, CancellationToken cancellationToken)
+    internal static async ValueTask<SparseHeader> ConvertStreamCoreAsync(Stream raw, Stream sparse, SparseWriterOptions? options, IProgress<long>? progress, bool async, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(raw);
         ArgumentNullException.ThrowIfNull(sparse);
@@ -156,11 +152,11 @@ public static class SparseConverter
             source = new StreamRawSource(raw);
         }
 
-        SparseHeader header = await WriteToStreamAsync(
-            (output, ct) => WriteImageAsync(source, length, output, options, progress, options?.Logger, useAsync, ct),
+        SparseHeader header = await SpooledStreamWrite.WriteAsync(
+            (output, ct) => WriteImageAsync(source, length, output, options, progress, async, ct),
             sparse,
-            logger,
-            useAsync,
+            options.Logger,
+            async,
             cancellationToken).ConfigureAwait(false);
         if (source is FileRawSource)
         {
@@ -169,163 +165,15 @@ public static class SparseConverter
         return header;
     }
 
-    /// <summary>
-    /// Runs <paramref name="write"/> on <paramref name="destination"/>: directly when it can seek, otherwise through a
-    /// temporary file that is then copied to it.
-    /// </summary>
-    internal static async ValueTask<SparseHeader> WriteToStreamAsync(
-        Func<SparseOutput, CancellationToken, ValueTask<SparseHeader>> write,
-        Stream destination,
-        ILogger? logger,
-        bool useAsync,
-        CancellationToken cancellationToken)
-    {
-        if (destination.CanSeek)
-        {
-            var output = new StreamSparseOutput(destination);
-            SparseHeader header = await write(output, cancellationToken).ConfigureAwait(false);
-            output.SeekToEnd(output.Position);
-            return header;
-        }
-
-        string temporaryPath = Path.Combine(Path.GetTempPath(), $"sparsevirt-{Guid.NewGuid():N}.simg.tmp");
-        SparseWriterLog.Spooling(logger ?? NullLogger.Instance, temporaryPath);
-        var spool = new FileStream(temporaryPath, new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.ReadWrite,
-            Share = FileShare.None,
-            Options = OperatingSystem.IsWindows() ? FileOptions.DeleteOnClose : FileOptions.None,
-            BufferSize = 0,
-        });
-        await using ConfiguredAsyncDisposable spoolScope = spool.ConfigureAwait(false);
-        if (!OperatingSystem.IsWindows())
-        {
-            // Unlinked at once: the handle keeps the space, and a process killed even by SIGKILL leaves no spool behind.
-            File.Delete(temporaryPath);
-        }
-        var spoolOutput = new FileSparseOutput(spool.SafeFileHandle);
-        SparseHeader written = await write(spoolOutput, cancellationToken).ConfigureAwait(false);
-        spool.Position = 0;
-        if (useAsync)
-        {
-            await spool.CopyToAsync(destination, BufferBytes, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            spool.CopyTo(destination, BufferBytes);
-        }
-        return written;
-    }
-
     /// <summary>Writes a whole image from <paramref name="source"/>.</summary>
-    private static async ValueTask<SparseHeader> WriteImageAsync(RawSource source, long? length, SparseOutput output, SparseWriterOptions options, IProgress<long>? progress, ILogger? logger, bool useAsync, CancellationToken cancellationToken)
+    private static async ValueTask<SparseHeader> WriteImageAsync(RawSource source, long? length, SparseOutput output, SparseWriterOptions options, IProgress<long>? progress, bool async, CancellationToken cancellationToken)
     {
-        logger ??= NullLogger.Instance;
+        ILogger logger = options.Logger ?? NullLogger.Instance;
         SparseWriterLog.Converting(logger, length ?? -1, options.BlockSize, options.ZeroFill ? "FILL 0" : "DONT_CARE", options.IncludeCrc);
-        SparseChunkWriter writer = await SparseChunkWriter.StartAsync(output, options, useAsync, cancellationToken).ConfigureAwait(false);
-        long holeBytes = await AddRawAsync(source, writer, progress, useAsync, cancellationToken).ConfigureAwait(false);
+        SparseChunkWriter writer = await SparseChunkWriter.StartAsync(output, options, async, cancellationToken).ConfigureAwait(false);
+        long holeBytes = await RawBlockFeeder.AddRawAsync(source, writer, progress, async, cancellationToken).ConfigureAwait(false);
         SparseHeader header = await writer.FinishAsync().ConfigureAwait(false);
         SparseWriterLog.Converted(logger, header.TotalChunks, header.TotalBlocks, output.Position, holeBytes);
         return header;
-    }
-
-    /// <summary>
-    /// Classifies everything <paramref name="source"/> holds and adds it to <paramref name="writer"/>; a final
-    /// partial block is padded with zeros.
-    /// </summary>
-    /// <returns>The bytes of holes skipped without reading.</returns>
-    internal static async ValueTask<long> AddRawAsync(RawSource source, SparseChunkWriter writer, IProgress<long>? progress, bool useAsync, CancellationToken cancellationToken)
-    {
-        int blockSize = (int)writer.BlockSize;
-        int bufferLength = Math.Max(blockSize, BufferBytes - (BufferBytes % blockSize));
-        byte[] current = ArrayPool<byte>.Shared.Rent(bufferLength);
-        byte[] spare = ArrayPool<byte>.Shared.Rent(bufferLength);
-        long done = 0;
-        long holes = 0;
-
-        // The next piece is read while the current one is classified and written: reading and writing overlap.
-        Task<RawPiece> pending = ReadAheadAsync(source, current, bufferLength, useAsync, cancellationToken);
-        try
-        {
-            while (true)
-            {
-                RawPiece piece = await pending.ConfigureAwait(false);
-                if (piece.Length == 0)
-                {
-                    break;
-                }
-                pending = ReadAheadAsync(source, spare, bufferLength, useAsync, cancellationToken);
-                if (piece.IsHole)
-                {
-                    await writer.AddZerosAsync((piece.Length + blockSize - 1) / blockSize).ConfigureAwait(false);
-                    holes += piece.Length;
-                }
-                else
-                {
-                    int length = (int)piece.Length;
-                    int padded = length % blockSize == 0 ? length : length + (blockSize - (length % blockSize));
-                    current.AsSpan(length, padded - length).Clear();
-                    // A padded last block is written from the buffer: the file has no bytes for its padding.
-                    SafeFileHandle? file = padded == length && piece.FileOffset >= 0 ? source.File : null;
-                    await AddBlocksAsync(current.AsMemory(0, padded), writer, file, piece.FileOffset).ConfigureAwait(false);
-                }
-                done += piece.Length;
-                progress?.Report(done);
-                (current, spare) = (spare, current);
-            }
-        }
-        finally
-        {
-            // A read still running owns a buffer: let it end before the buffers go back to the pool.
-            try
-            {
-                await pending.ConfigureAwait(false);
-            }
-            catch (Exception) when (!pending.IsCompletedSuccessfully)
-            {
-                // Its failure is not the one being reported (or the loop already observed it).
-            }
-            ArrayPool<byte>.Shared.Return(current);
-            ArrayPool<byte>.Shared.Return(spare);
-        }
-        return holes;
-    }
-
-    private static Task<RawPiece> ReadAheadAsync(RawSource source, byte[] buffer, int length, bool useAsync, CancellationToken cancellationToken) =>
-        Task.Run(() => source.ReadAsync(buffer.AsMemory(0, length), useAsync, cancellationToken).AsTask(), cancellationToken);
-
-    /// <summary>Adds whole blocks to <paramref name="writer"/>, classified into runs of one fill value or of data.</summary>
-    /// <param name="blocks">Whole blocks.</param>
-    /// <param name="writer">Where they go.</param>
-    /// <param name="file">A file holding the same bytes at <paramref name="fileOffset"/>, for copying data runs in the kernel; null when there is none.</param>
-    /// <param name="fileOffset">Where <paramref name="blocks"/> start in <paramref name="file"/>.</param>
-    internal static async ValueTask AddBlocksAsync(ReadOnlyMemory<byte> blocks, SparseChunkWriter writer, SafeFileHandle? file = null, long fileOffset = -1)
-    {
-        int blockSize = (int)writer.BlockSize;
-        int offset = 0;
-        while (offset < blocks.Length)
-        {
-            (bool isFill, uint value, int count) = NextRun(blocks.Span[offset..], blockSize);
-            int bytes = count * blockSize;
-            if (isFill)
-            {
-                await writer.AddFillAsync(value, count).ConfigureAwait(false);
-            }
-            else
-            {
-                await writer.AddRawAsync(blocks.Slice(offset, bytes), file, file is null ? -1 : fileOffset + offset).ConfigureAwait(false);
-            }
-            offset += bytes;
-        }
-    }
-
-    private static (bool IsFill, uint Value, int Count) NextRun(ReadOnlySpan<byte> blocks, int blockSize)
-    {
-        if (BlockClassifier.TryGetFillValue(blocks[..blockSize], out uint value))
-        {
-            return (true, value, 1 + BlockClassifier.CountFilledBlocks(blocks[blockSize..], blockSize, value));
-        }
-        return (false, 0, 1 + BlockClassifier.CountDataBlocks(blocks[blockSize..], blockSize, out _, out _));
     }
 }

@@ -18,32 +18,32 @@ internal abstract class SparseOutput : IAsyncDisposable, IDisposable
     public long Position => _flushed + _buffered;
 
     /// <summary>Appends <paramref name="data"/>.</summary>
-    public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, bool useAsync, CancellationToken cancellationToken)
+    public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, bool async, CancellationToken cancellationToken)
     {
         if (data.Length <= SmallWriteLimit)
         {
-            await WriteSmallAsync(data, useAsync, cancellationToken).ConfigureAwait(false);
+            await WriteSmallAsync(data, async, cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        await FlushAsync(useAsync, cancellationToken).ConfigureAwait(false);
-        await WriteAtCoreAsync(_flushed, data, useAsync, cancellationToken).ConfigureAwait(false);
+        await FlushAsync(async, cancellationToken).ConfigureAwait(false);
+        await WriteAtCoreAsync(_flushed, data, async, cancellationToken).ConfigureAwait(false);
         _flushed += data.Length;
     }
 
     /// <summary>Appends a small piece (at most 64 KiB), always through the buffer.</summary>
-    public async ValueTask WriteSmallAsync(ReadOnlyMemory<byte> data, bool useAsync, CancellationToken cancellationToken)
+    public async ValueTask WriteSmallAsync(ReadOnlyMemory<byte> data, bool async, CancellationToken cancellationToken)
     {
         if (_buffered + data.Length > _buffer.Length)
         {
-            await FlushAsync(useAsync, cancellationToken).ConfigureAwait(false);
+            await FlushAsync(async, cancellationToken).ConfigureAwait(false);
         }
         data.Span.CopyTo(_buffer.AsSpan(_buffered));
         _buffered += data.Length;
     }
 
     /// <summary>Overwrites bytes written earlier at <paramref name="offset"/>.</summary>
-    public async ValueTask PatchAsync(long offset, ReadOnlyMemory<byte> data, bool useAsync, CancellationToken cancellationToken)
+    public async ValueTask PatchAsync(long offset, ReadOnlyMemory<byte> data, bool async, CancellationToken cancellationToken)
     {
         if (offset >= _flushed)
         {
@@ -53,17 +53,17 @@ internal abstract class SparseOutput : IAsyncDisposable, IDisposable
         if (offset + data.Length > _flushed)
         {
             // Straddles the flushed part and the buffer: flush first, then one positional write.
-            await FlushAsync(useAsync, cancellationToken).ConfigureAwait(false);
+            await FlushAsync(async, cancellationToken).ConfigureAwait(false);
         }
-        await WriteAtCoreAsync(offset, data, useAsync, cancellationToken).ConfigureAwait(false);
+        await WriteAtCoreAsync(offset, data, async, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Writes out the buffered bytes.</summary>
-    public async ValueTask FlushAsync(bool useAsync, CancellationToken cancellationToken)
+    public async ValueTask FlushAsync(bool async, CancellationToken cancellationToken)
     {
         if (_buffered > 0)
         {
-            await WriteAtCoreAsync(_flushed, _buffer.AsMemory(0, _buffered), useAsync, cancellationToken).ConfigureAwait(false);
+            await WriteAtCoreAsync(_flushed, _buffer.AsMemory(0, _buffered), async, cancellationToken).ConfigureAwait(false);
             _flushed += _buffered;
             _buffered = 0;
         }
@@ -74,9 +74,9 @@ internal abstract class SparseOutput : IAsyncDisposable, IDisposable
     /// inside the kernel where the output is a file that allows it.
     /// </summary>
     /// <returns>The bytes appended that way (the caller appends the rest itself); 0 when the output cannot.</returns>
-    public async ValueTask<long> AppendFromFileAsync(SafeFileHandle source, long offset, long length, bool useAsync, CancellationToken cancellationToken)
+    public async ValueTask<long> AppendFromFileAsync(SafeFileHandle source, long offset, long length, bool async, CancellationToken cancellationToken)
     {
-        await FlushAsync(useAsync, cancellationToken).ConfigureAwait(false);
+        await FlushAsync(async, cancellationToken).ConfigureAwait(false);
         long copied = CopyFromFileCore(source, offset, _flushed, length, cancellationToken);
         _flushed += copied;
         return copied;
@@ -86,7 +86,7 @@ internal abstract class SparseOutput : IAsyncDisposable, IDisposable
     protected virtual long CopyFromFileCore(SafeFileHandle source, long sourceOffset, long destinationOffset, long length, CancellationToken cancellationToken) => 0;
 
     /// <summary>Writes <paramref name="data"/> at <paramref name="offset"/> of the output.</summary>
-    protected abstract ValueTask WriteAtCoreAsync(long offset, ReadOnlyMemory<byte> data, bool useAsync, CancellationToken cancellationToken);
+    protected abstract ValueTask WriteAtCoreAsync(long offset, ReadOnlyMemory<byte> data, bool async, CancellationToken cancellationToken);
 
     /// <inheritdoc />
     public virtual void Dispose()

@@ -13,13 +13,13 @@ internal sealed class StreamSparseOutput : SparseOutput
         _origin = stream.Position;
     }
 
-    protected override async ValueTask WriteAtCoreAsync(long offset, ReadOnlyMemory<byte> data, bool useAsync, CancellationToken cancellationToken)
+    protected override async ValueTask WriteAtCoreAsync(long offset, ReadOnlyMemory<byte> data, bool async, CancellationToken cancellationToken)
     {
         if (offset != _streamOffset)
         {
             _stream.Position = _origin + offset;
         }
-        if (useAsync)
+        if (async)
         {
             await _stream.WriteAsync(data, cancellationToken).ConfigureAwait(false);
         }
