@@ -49,6 +49,6 @@ public class WriteBenchmarks
 
     private sealed class DiscardingOutput : SparseOutput
     {
-        protected override ValueTask WriteAtCoreAsync(long offset, ReadOnlyMemory<byte> data, bool useAsync, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+        protected override ValueTask WriteAtCoreAsync(long offset, ReadOnlyMemory<byte> data, bool async, CancellationToken cancellationToken) => ValueTask.CompletedTask;
     }
 }

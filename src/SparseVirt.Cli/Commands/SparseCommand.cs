@@ -50,26 +50,30 @@ internal static class SparseCommand
                 .WithLogger(context.LoggerFactory.CreateLogger("SparseVirt.Sparse.Writing"))
                 .WithDurable(context.GetValue(fsync));
 
-            string inputPath = context.GetValue(input);
-            string outputPath = context.GetValue(output);
-            if (outputPath == "-")
-            {
-                await using Stream standardOutput = Console.OpenStandardOutput();
-                await using Stream source = inputPath == "-" ? console.OpenStandardInput() : File.OpenRead(inputPath);
-                await SparseConverter.ConvertAsync(source, standardOutput, options, null, cancellationToken).ConfigureAwait(false);
-            }
-            else if (inputPath == "-")
-            {
-                await using Stream source = console.OpenStandardInput();
-                await SparseConverter.ConvertAsync(source, outputPath, options, null, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                using IProgressBar progress = TerminalProgressBar.Create(console, "sparse", new FileInfo(inputPath).Length);
-                await SparseConverter.ConvertAsync(inputPath, outputPath, options, progress, cancellationToken).ConfigureAwait(false);
-            }
+            await ConvertAsync(console, context.GetValue(input), context.GetValue(output), options, cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>Sparses a file, or standard input ('-'), into a file or standard output ('-').</summary>
+    private static async Task ConvertAsync(CliConsole console, string inputPath, string outputPath, SparseWriterOptions options, CancellationToken cancellationToken)
+    {
+        if (outputPath == "-")
+        {
+            await using Stream standardOutput = Console.OpenStandardOutput();
+            await using Stream source = inputPath == "-" ? console.OpenStandardInput() : File.OpenRead(inputPath);
+            await SparseConverter.ConvertAsync(source, standardOutput, options, null, cancellationToken).ConfigureAwait(false);
+        }
+        else if (inputPath == "-")
+        {
+            await using Stream source = console.OpenStandardInput();
+            await SparseConverter.ConvertAsync(source, outputPath, options, null, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            using IProgressBar progress = TerminalProgressBar.Create(console, "sparse", new FileInfo(inputPath).Length);
+            await SparseConverter.ConvertAsync(inputPath, outputPath, options, progress, cancellationToken).ConfigureAwait(false);
+        }
     }
 }

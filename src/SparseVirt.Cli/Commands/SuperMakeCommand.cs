@@ -39,60 +39,91 @@ internal static class SuperMakeCommand
             deviceSize, metadataSize, metadataSlots, blockSize, alignment, alignmentOffset, superName, groups, partitions, images, sparse, output,
             autoSlotSuffixing, forceFullImage, virtualAb,
         };
+        var definition = new DefinitionOptions(deviceSize, metadataSize, metadataSlots, blockSize, alignment, alignmentOffset, superName, groups, partitions, autoSlotSuffixing, forceFullImage, virtualAb);
         VerbRunner.SetAction(command, console, async (context, cancellationToken) =>
         {
-            SuperImageDefinition definition = SuperImageDefinition.Default
-                .WithDeviceSize(context.GetValue(deviceSize))
-                .WithMetadataSize(context.GetValue(metadataSize))
-                .WithMetadataSlots(context.GetValue(metadataSlots))
-                .WithBlockSize(context.GetValue(blockSize))
-                .WithAlignment(context.GetValue(alignment), context.GetValue(alignmentOffset))
-                .WithSuperName(context.GetValue(superName))
-                .WithAutoSlotSuffixing(context.GetValue(autoSlotSuffixing))
-                .WithForceFullImage(context.GetValue(forceFullImage))
-                .WithVirtualAb(context.GetValue(virtualAb));
-            foreach (string group in context.GetValue(groups) ?? [])
-            {
-                string[] parts = group.Split(':');
-                if (parts.Length != 2 || parts[0].Length == 0 || !ulong.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out ulong maximum))
-                {
-                    throw new UsageException($"--group {group}: expected NAME:MAXIMUM_SIZE.");
-                }
-                definition = definition.WithGroup(parts[0], maximum);
-            }
-            foreach (string partition in context.GetValue(partitions))
-            {
-                definition = AddPartition(definition, partition);
-            }
-
             using var inputs = new ImageInputs();
-            foreach (string image in context.GetValue(images) ?? [])
-            {
-                int equals = image.IndexOf('=');
-                if (equals <= 0 || equals == image.Length - 1)
-                {
-                    throw new UsageException($"--image {image}: expected PARTITION=FILE.");
-                }
-                definition = definition.WithImage(image[..equals], inputs.Open(image[(equals + 1)..]));
-            }
-
+            SuperImageDefinition built = WithImages(definition.Read(context), context.GetValue(images) ?? [], inputs);
             SuperImageBuild build;
             try
             {
-                build = SuperImageBuilder.Build(definition);
+                build = SuperImageBuilder.Build(built);
             }
             catch (ArgumentException e)
             {
-                throw new UsageException(e.Message);
+                throw new UsageException(SuperDefinitionFlags.InFlags(e.Message));
             }
             var logger = context.LoggerFactory.CreateLogger("SparseVirt.Layouts.Super");
             using IProgressBar progress = TerminalProgressBar.Create(console, "super", build.Image.Length);
             // A super_empty image is metadata only: lpmake writes it raw even with --sparse.
             bool writeSparse = context.GetValue(sparse) && !build.IsEmptyImage;
-            await SparseOutput.WriteAsync(build.Image, context.GetValue(output), writeSparse, (int)definition.BlockSize, progress, logger, cancellationToken).ConfigureAwait(false);
+            await SparseOutput.WriteAsync(build.Image, context.GetValue(output), writeSparse, (int)built.BlockSize, progress, logger, cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>The options that make the definition (all but the images and the output).</summary>
+    private sealed record DefinitionOptions(
+        Option<ulong> DeviceSize,
+        Option<uint> MetadataSize,
+        Option<uint> MetadataSlots,
+        Option<uint> BlockSize,
+        Option<uint> Alignment,
+        Option<uint> AlignmentOffset,
+        Option<string> SuperName,
+        Option<string[]> Groups,
+        Option<string[]> Partitions,
+        Option<bool> AutoSlotSuffixing,
+        Option<bool> ForceFullImage,
+        Option<bool> VirtualAb)
+    {
+        public SuperImageDefinition Read(VerbContext context)
+        {
+            SuperImageDefinition definition = SuperImageDefinition.Default
+                .WithDeviceSize(context.GetValue(DeviceSize))
+                .WithMetadataSize(context.GetValue(MetadataSize))
+                .WithMetadataSlots(context.GetValue(MetadataSlots))
+                .WithBlockSize(context.GetValue(BlockSize))
+                .WithAlignment(context.GetValue(Alignment), context.GetValue(AlignmentOffset))
+                .WithSuperName(context.GetValue(SuperName))
+                .WithAutoSlotSuffixing(context.GetValue(AutoSlotSuffixing))
+                .WithForceFullImage(context.GetValue(ForceFullImage))
+                .WithVirtualAb(context.GetValue(VirtualAb));
+            foreach (string group in context.GetValue(Groups) ?? [])
+            {
+                definition = AddGroup(definition, group);
+            }
+            foreach (string partition in context.GetValue(Partitions) ?? [])
+            {
+                definition = AddPartition(definition, partition);
+            }
+            return definition;
+        }
+    }
+
+    private static SuperImageDefinition AddGroup(SuperImageDefinition definition, string argument)
+    {
+        string[] parts = argument.Split(':');
+        if (parts.Length != 2 || parts[0].Length == 0 || !ulong.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out ulong maximum))
+        {
+            throw new UsageException($"--group {argument}: expected NAME:MAXIMUM_SIZE.");
+        }
+        return definition.WithGroup(parts[0], maximum);
+    }
+
+    private static SuperImageDefinition WithImages(SuperImageDefinition definition, string[] arguments, ImageInputs inputs)
+    {
+        foreach (string image in arguments)
+        {
+            int equals = image.IndexOf('=');
+            if (equals <= 0 || equals == image.Length - 1)
+            {
+                throw new UsageException($"--image {image}: expected PARTITION=FILE.");
+            }
+            definition = definition.WithImage(image[..equals], inputs.Open(image[(equals + 1)..]));
+        }
+        return definition;
     }
 
     private static SuperImageDefinition AddPartition(SuperImageDefinition definition, string argument)

@@ -2,6 +2,7 @@ using SparseVirt.BlockSources;
 using SparseVirt.Layouts;
 using SparseVirt.Layouts.Composition;
 using SparseVirt.Layouts.Super;
+using SparseVirt.Tests.Cli;
 using SparseVirt.Tests.Infrastructure;
 
 namespace SparseVirt.Tests.Layouts;
@@ -94,17 +95,50 @@ public class LayoutCompositionTests
         Assert.That(super.Metadata.SuperDevice.FirstLogicalSector, Is.EqualTo(2048));
     }
 
-    [TestCase("--device-size", 0UL, "is not a positive multiple")]
-    [TestCase("--partition", 1UL << 40, "not enough space")]
-    public void Definitions_that_cannot_be_built_name_the_option(string option, ulong value, string expected)
+    [TestCase("DeviceSize", 0UL, "is not a positive multiple")]
+    [TestCase("Partitions", 1UL << 40, "not enough space")]
+    public void Definitions_that_cannot_be_built_name_the_property(string property, ulong value, string expected)
     {
         SuperImageDefinition definition = SuperImageDefinition.Default.WithDeviceSize(4 * 1024 * 1024).WithMetadataSize(4096).WithMetadataSlots(2)
-            .WithPartition("system", LpPartitionAttributes.ReadOnly, option == "--partition" ? value : 4096);
-        if (option == "--device-size")
+            .WithPartition("system", LpPartitionAttributes.ReadOnly, property == "Partitions" ? value : 4096);
+        if (property == "DeviceSize")
         {
             definition = definition.WithDeviceSize(value);
         }
         var e = Assert.Throws<ArgumentException>(() => SuperImageBuilder.Build(definition));
-        Assert.That(e!.Message, Does.StartWith(option).And.Contain(expected));
+        Assert.That(e!.Message, Does.StartWith("SuperImageDefinition." + property + ":").And.Contain(expected).And.Not.Contain("--"));
+    }
+
+    [Test]
+    public void An_image_without_its_partition_is_named_by_its_key()
+    {
+        SuperImageDefinition definition = SuperImageDefinition.Default.WithDeviceSize(4 * 1024 * 1024).WithMetadataSize(4096).WithMetadataSlots(2)
+            .WithPartition("system", LpPartitionAttributes.ReadOnly, 4096)
+            .WithImage("vendor", new MemoryBlockSource(new byte[4096], 4096));
+        var e = Assert.Throws<ArgumentException>(() => SuperImageBuilder.Build(definition));
+        Assert.That(e!.Message, Does.StartWith("SuperImageDefinition.Images[\"vendor\"]: there is no partition 'vendor'"));
+    }
+
+    [TestCase("4194304", "1000", "--block-size: 1000 is not a positive multiple of 512")]
+    [TestCase("4194305", "4096", "--device-size: 4194305 is not a positive multiple")]
+    public async Task Super_make_names_its_flags(string deviceSize, string blockSize, string expected)
+    {
+        using var folder = new TempDirectory();
+        CliResult result = await CliHarness.RunAsync("super", "make", "--device-size", deviceSize, "--block-size", blockSize, "--metadata-size", "4096", "--metadata-slots", "2",
+            "--partition", "system:readonly:4096", "--output", folder.Combine("super.img"));
+        Assert.That(result.ExitCode, Is.Not.Zero);
+        Assert.That(result.Error, Does.Contain(expected).And.Not.Contain("SuperImageDefinition"));
+    }
+
+    [Test]
+    public async Task Super_make_names_the_image_flag()
+    {
+        using var folder = new TempDirectory();
+        string image = folder.Combine("vendor.img");
+        File.WriteAllBytes(image, new byte[4096]);
+        CliResult result = await CliHarness.RunAsync("super", "make", "--device-size", "4194304", "--metadata-size", "4096", "--metadata-slots", "2",
+            "--partition", "system:readonly:4096", "--image", "vendor=" + image, "--output", folder.Combine("super.img"));
+        Assert.That(result.ExitCode, Is.Not.Zero);
+        Assert.That(result.Error, Does.Contain("--image vendor=...: there is no partition 'vendor'"));
     }
 }

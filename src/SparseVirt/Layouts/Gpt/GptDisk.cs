@@ -118,10 +118,17 @@ public sealed class GptDisk
             throw Invalid(where, $"the entry array's CRC32 does not match (header says 0x{arrayCrc:X8})");
         }
 
+        List<GptPartitionEntry> partitions = ParseEntries(array, count, (int)entrySize, firstUsable, lastUsable, where);
+        return new GptTable(new Guid(sector.AsSpan(56, 16)), firstUsable, lastUsable, partitions, fromBackup);
+    }
+
+    /// <summary>The used entries of the array, each inside the usable sectors and none overlapping another.</summary>
+    private static List<GptPartitionEntry> ParseEntries(byte[] array, uint count, int entrySize, long firstUsable, long lastUsable, string where)
+    {
         var partitions = new List<GptPartitionEntry>();
         for (int i = 0; i < count; i++)
         {
-            ReadOnlySpan<byte> entry = array.AsSpan(i * (int)entrySize, GptFormat.EntrySize);
+            ReadOnlySpan<byte> entry = array.AsSpan(i * entrySize, GptFormat.EntrySize);
             var type = new Guid(entry[..16]);
             if (type == Guid.Empty)
             {
@@ -143,7 +150,7 @@ public sealed class GptDisk
                 throw Invalid(where, $"partitions '{ordered[i - 1].Name}' and '{ordered[i].Name}' overlap at LBA {ordered[i].FirstLba}");
             }
         }
-        return new GptTable(new Guid(sector.AsSpan(56, 16)), firstUsable, lastUsable, partitions, fromBackup);
+        return partitions;
     }
 
     private static InvalidDataException Invalid(string where, string what) => new($"{where}: {what}.");

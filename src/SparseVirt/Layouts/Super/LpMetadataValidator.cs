@@ -39,6 +39,20 @@ internal static class LpMetadataValidator
             }
         }
 
+        List<(uint Device, ulong Start, ulong End, string Partition)> owners = CheckPartitions(metadata, allowed, where);
+        owners.Sort((a, b) => a.Device != b.Device ? a.Device.CompareTo(b.Device) : a.Start.CompareTo(b.Start));
+        for (int i = 1; i < owners.Count; i++)
+        {
+            if (owners[i].Device == owners[i - 1].Device && owners[i].Start < owners[i - 1].End)
+            {
+                throw LpMetadataParser.Invalid(where, $"partitions '{owners[i - 1].Partition}' and '{owners[i].Partition}' have overlapping extents at byte {owners[i].Start} of block device {owners[i].Device}");
+            }
+        }
+    }
+
+    /// <summary>Checks each partition (name, attributes, extent and group indexes, extents inside their device) and lists which sectors each owns.</summary>
+    private static List<(uint Device, ulong Start, ulong End, string Partition)> CheckPartitions(LpMetadata metadata, LpPartitionAttributes allowed, string where)
+    {
         var owners = new List<(uint Device, ulong Start, ulong End, string Partition)>();
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (int p = 0; p < metadata.Partitions.Count; p++)
@@ -80,15 +94,7 @@ internal static class LpMetadataValidator
                 owners.Add((extent.TargetSource, start, start + length, partition.Name));
             }
         }
-
-        owners.Sort((a, b) => a.Device != b.Device ? a.Device.CompareTo(b.Device) : a.Start.CompareTo(b.Start));
-        for (int i = 1; i < owners.Count; i++)
-        {
-            if (owners[i].Device == owners[i - 1].Device && owners[i].Start < owners[i - 1].End)
-            {
-                throw LpMetadataParser.Invalid(where, $"partitions '{owners[i - 1].Partition}' and '{owners[i].Partition}' have overlapping extents at byte {owners[i].Start} of block device {owners[i].Device}");
-            }
-        }
+        return owners;
     }
 
     /// <summary>Partition names become file names when unpacking: printable ASCII, no path separators, not '.' or '..'.</summary>

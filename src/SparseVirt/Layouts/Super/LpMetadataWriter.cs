@@ -36,6 +36,32 @@ internal static class LpMetadataWriter
         byte[] blob = new byte[headerSize + tablesSize];
         Span<byte> tables = blob.AsSpan(headerSize);
 
+        WriteTables(metadata, tables);
+
+        Span<byte> h = blob.AsSpan(0, headerSize);
+        BinaryPrimitives.WriteUInt32LittleEndian(h, LpFormat.HeaderMagic);
+        BinaryPrimitives.WriteUInt16LittleEndian(h[4..], LpFormat.MajorVersion);
+        BinaryPrimitives.WriteUInt16LittleEndian(h[6..], metadata.MinorVersion);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[8..], (uint)headerSize);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[44..], (uint)tablesSize);
+        SHA256.HashData(tables, h.Slice(48, 32));
+        Descriptor(h[80..], 0, metadata.Partitions.Count, LpFormat.PartitionEntrySize);
+        Descriptor(h[92..], partitionsBytes, metadata.Extents.Count, LpFormat.ExtentEntrySize);
+        Descriptor(h[104..], partitionsBytes + extentsBytes, metadata.Groups.Count, LpFormat.GroupEntrySize);
+        Descriptor(h[116..], partitionsBytes + extentsBytes + groupsBytes, metadata.BlockDevices.Count, LpFormat.BlockDeviceEntrySize);
+        if (headerSize > LpFormat.HeaderV10Size)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(h[128..], (uint)metadata.Flags);
+        }
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(h, hash);
+        hash.CopyTo(h.Slice(12, 32));
+        return blob;
+    }
+
+    /// <summary>Writes the four tables back to back: partitions, extents, groups, block devices.</summary>
+    private static void WriteTables(LpMetadata metadata, Span<byte> tables)
+    {
         int at = 0;
         foreach (LpPartition partition in metadata.Partitions)
         {
@@ -75,26 +101,6 @@ internal static class LpMetadataWriter
             BinaryPrimitives.WriteUInt32LittleEndian(e[60..], (uint)device.Flags);
             at += LpFormat.BlockDeviceEntrySize;
         }
-
-        Span<byte> h = blob.AsSpan(0, headerSize);
-        BinaryPrimitives.WriteUInt32LittleEndian(h, LpFormat.HeaderMagic);
-        BinaryPrimitives.WriteUInt16LittleEndian(h[4..], LpFormat.MajorVersion);
-        BinaryPrimitives.WriteUInt16LittleEndian(h[6..], metadata.MinorVersion);
-        BinaryPrimitives.WriteUInt32LittleEndian(h[8..], (uint)headerSize);
-        BinaryPrimitives.WriteUInt32LittleEndian(h[44..], (uint)tablesSize);
-        SHA256.HashData(tables, h.Slice(48, 32));
-        Descriptor(h[80..], 0, metadata.Partitions.Count, LpFormat.PartitionEntrySize);
-        Descriptor(h[92..], partitionsBytes, metadata.Extents.Count, LpFormat.ExtentEntrySize);
-        Descriptor(h[104..], partitionsBytes + extentsBytes, metadata.Groups.Count, LpFormat.GroupEntrySize);
-        Descriptor(h[116..], partitionsBytes + extentsBytes + groupsBytes, metadata.BlockDevices.Count, LpFormat.BlockDeviceEntrySize);
-        if (headerSize > LpFormat.HeaderV10Size)
-        {
-            BinaryPrimitives.WriteUInt32LittleEndian(h[128..], (uint)metadata.Flags);
-        }
-        Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(h, hash);
-        hash.CopyTo(h.Slice(12, 32));
-        return blob;
     }
 
     private static void Descriptor(Span<byte> at, int offset, int count, int entrySize)

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Microsoft.Extensions.Logging;
 using SparseVirt.BlockSources;
 using SparseVirt.Layouts.Composition;
@@ -44,11 +43,11 @@ public sealed class SuperImage
     /// <exception cref="InvalidDataException">The image is not a super image, or its metadata is damaged: the message says what and where.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The requested slot does not exist.</exception>
     public static SuperImage Open(IBlockSource source, SuperImageOptions? options = null) =>
-        SuperImageReader.OpenAsync(source, options ?? SuperImageOptions.Default, synchronous: true, CancellationToken.None).GetAwaiter().GetResult();
+        SyncPath.Complete(SuperImageReader.OpenAsync(source, options ?? SuperImageOptions.Default, async: false, CancellationToken.None));
 
     /// <inheritdoc cref="Open"/>
     public static async Task<SuperImage> OpenAsync(IBlockSource source, SuperImageOptions? options = null, CancellationToken cancellationToken = default) =>
-        await SuperImageReader.OpenAsync(source, options ?? SuperImageOptions.Default, synchronous: false, cancellationToken).ConfigureAwait(false);
+        await SuperImageReader.OpenAsync(source, options ?? SuperImageOptions.Default, async: true, cancellationToken).ConfigureAwait(false);
 
     internal static SuperImage Create(IBlockSource source, LpMetadata metadata, uint slot, LpMetadataCopy copy, ILogger logger) => new(source, metadata, slot, copy, logger);
 
@@ -98,136 +97,4 @@ public sealed class SuperImage
 
     /// <inheritdoc cref="OpenPartition(LpPartition)"/>
     public IBlockSource OpenPartition(string name) => OpenPartition(GetPartition(name));
-}
-
-/// <summary>Reads a super image's geometry and metadata; one core for the synchronous and asynchronous forms.</summary>
-internal static class SuperImageReader
-{
-    public static async ValueTask<SuperImage> OpenAsync(IBlockSource source, SuperImageOptions options, bool synchronous, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(source);
-        var reader = new Reader(source, synchronous, cancellationToken);
-        byte[] block = new byte[LpFormat.GeometrySize];
-
-        if (source.Length >= LpFormat.GeometrySize)
-        {
-            await reader.ReadAsync(0, block, "the geometry at offset 0").ConfigureAwait(false);
-            if (BinaryPrimitives.ReadUInt32LittleEndian(block) == LpFormat.GeometryMagic)
-            {
-                // super_empty.img (lpmake without images): the geometry at 0 and one metadata copy right after it.
-                LpGeometry emptyGeometry = LpMetadataParser.ParseGeometry(block, "geometry at offset 0");
-                CheckSlot(emptyGeometry, options.Slot);
-                LpMetadata only = await ReadMetadataAsync(reader, emptyGeometry, LpFormat.GeometrySize, "metadata at offset 4096").ConfigureAwait(false);
-                return Finish(source, options, only, LpMetadataCopy.EmptyImage);
-            }
-        }
-        if (source.Length < LpFormat.BackupGeometryOffset + LpFormat.GeometrySize)
-        {
-            throw new InvalidDataException($"Not a super image: {source.Length} bytes is too short to hold liblp's geometry at offsets 4096 and 8192.");
-        }
-
-        LpGeometry geometry;
-        try
-        {
-            await reader.ReadAsync(LpFormat.PrimaryGeometryOffset, block, "the geometry").ConfigureAwait(false);
-            geometry = LpMetadataParser.ParseGeometry(block, "geometry at offset 4096");
-        }
-        catch (InvalidDataException primaryFailure)
-        {
-            try
-            {
-                await reader.ReadAsync(LpFormat.BackupGeometryOffset, block, "the backup geometry").ConfigureAwait(false);
-                geometry = LpMetadataParser.ParseGeometry(block, "backup geometry at offset 8192");
-            }
-            catch (InvalidDataException backupFailure)
-            {
-                throw new InvalidDataException($"Not a super image, or its geometry is damaged: {primaryFailure.Message} {backupFailure.Message}", backupFailure);
-            }
-            LayoutsLog.UsingBackupGeometry(options.Logger, primaryFailure.Message);
-        }
-        CheckSlot(geometry, options.Slot);
-        long region = LpFormat.TotalMetadataSize(geometry.MetadataMaxSize, geometry.MetadataSlotCount);
-        if (region > source.Length)
-        {
-            throw new InvalidDataException($"geometry at offset 4096: the metadata area ({geometry.MetadataSlotCount} slots of {geometry.MetadataMaxSize} bytes, twice: {region} bytes) extends beyond the image's {source.Length} bytes.");
-        }
-
-        long primaryOffset = LpFormat.PrimaryMetadataOffset(geometry, options.Slot);
-        long backupOffset = LpFormat.BackupMetadataOffset(geometry, options.Slot);
-        try
-        {
-            LpMetadata primary = await ReadMetadataAsync(reader, geometry, primaryOffset, $"slot {options.Slot} primary metadata at offset {primaryOffset}").ConfigureAwait(false);
-            return Finish(source, options, primary, LpMetadataCopy.Primary);
-        }
-        catch (InvalidDataException primaryFailure)
-        {
-            LpMetadata backup;
-            try
-            {
-                backup = await ReadMetadataAsync(reader, geometry, backupOffset, $"slot {options.Slot} backup metadata at offset {backupOffset}").ConfigureAwait(false);
-            }
-            catch (InvalidDataException backupFailure)
-            {
-                throw new InvalidDataException($"{primaryFailure.Message} {backupFailure.Message}", backupFailure);
-            }
-            LayoutsLog.UsingBackupMetadata(options.Logger, options.Slot, primaryFailure.Message);
-            return Finish(source, options, backup, LpMetadataCopy.Backup);
-        }
-    }
-
-    private static async ValueTask<LpMetadata> ReadMetadataAsync(Reader reader, LpGeometry geometry, long offset, string where)
-    {
-        byte[] header = new byte[LpFormat.HeaderV12Size];
-        await reader.ReadAsync(offset, header.AsMemory(0, LpFormat.HeaderV10Size), where).ConfigureAwait(false);
-        int headerSize = LpMetadataParser.ParseHeaderSize(header, where);
-        if (headerSize > LpFormat.HeaderV10Size)
-        {
-            await reader.ReadAsync(offset + LpFormat.HeaderV10Size, header.AsMemory(LpFormat.HeaderV10Size, headerSize - LpFormat.HeaderV10Size), where).ConfigureAwait(false);
-        }
-        LpHeader parsed = LpMetadataParser.ParseHeader(header.AsSpan(0, headerSize), geometry, where);
-        // Bounded by ParseHeader (at most metadata_max_size and 16 MiB), and by the image's length below.
-        byte[] tables = new byte[parsed.TablesSize];
-        await reader.ReadAsync(offset + headerSize, tables, where).ConfigureAwait(false);
-        return LpMetadataParser.ParseTables(geometry, parsed, tables, where);
-    }
-
-    private static SuperImage Finish(IBlockSource source, SuperImageOptions options, LpMetadata metadata, LpMetadataCopy copy)
-    {
-        LpMetadata adjusted = LpSlotSuffixes.Apply(metadata, options.Slot);
-        if (copy != LpMetadataCopy.EmptyImage && adjusted.SuperDevice.Size > (ulong)source.Length)
-        {
-            throw new InvalidDataException(
-                $"The image holds {source.Length} bytes but its metadata describes a super device of {adjusted.SuperDevice.Size} bytes: it is truncated, or only some of its pieces were given.");
-        }
-        LayoutsLog.ReadMetadata(options.Logger, adjusted.MinorVersion, options.Slot, adjusted.Partitions.Count, adjusted.Groups.Count, adjusted.BlockDevices.Count);
-        return SuperImage.Create(source, adjusted, options.Slot, copy, options.Logger);
-    }
-
-    private static void CheckSlot(LpGeometry geometry, uint slot)
-    {
-        if (slot >= geometry.MetadataSlotCount)
-        {
-            throw new ArgumentOutOfRangeException(nameof(slot), slot, $"Slot {slot} does not exist: the image has {geometry.MetadataSlotCount} metadata slot(s).");
-        }
-    }
-
-    /// <summary>Reads through the source synchronously or asynchronously, turning a short image into a located error.</summary>
-    private readonly struct Reader(IBlockSource source, bool synchronous, CancellationToken cancellationToken)
-    {
-        public async ValueTask ReadAsync(long offset, Memory<byte> destination, string what)
-        {
-            if (offset > source.Length || destination.Length > source.Length - offset)
-            {
-                throw new InvalidDataException($"{what}: the image ends at byte {source.Length}, before the {destination.Length} bytes at offset {offset} (truncated).");
-            }
-            if (synchronous)
-            {
-                source.Read(offset, destination.Span);
-            }
-            else
-            {
-                await source.ReadAsync(offset, destination, cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
 }

@@ -13,7 +13,10 @@ public static class SuperImageBuilder
 {
     /// <summary>Allocates the partitions and lays out the image.</summary>
     /// <returns>The metadata, and the image: the whole device, or a <c>super_empty.img</c> when there are no images and <see cref="SuperImageDefinition.ForceFullImage"/> is off.</returns>
-    /// <exception cref="ArgumentException">The definition is inconsistent (the message names the lpmake option at fault), or an image does not fit its partition.</exception>
+    /// <exception cref="ArgumentException">
+    /// The definition is inconsistent, or an image does not fit its partition. The message starts with the property at
+    /// fault, as <c>SuperImageDefinition.BlockSize: ...</c> or <c>SuperImageDefinition.Images["system"]: ...</c>.
+    /// </exception>
     public static SuperImageBuild Build(SuperImageDefinition definition)
     {
         ArgumentNullException.ThrowIfNull(definition);
@@ -25,7 +28,7 @@ public static class SuperImageBuilder
         {
             if (metadata.FindPartition(name) is null)
             {
-                throw new ArgumentException($"--image {name}=...: there is no partition '{name}'.", nameof(definition));
+                throw BadImage(name, $"there is no partition '{name}'");
             }
         }
         if (definition.Images.IsEmpty && !definition.ForceFullImage)
@@ -37,12 +40,25 @@ public static class SuperImageBuilder
         uint blockSize = definition.BlockSize;
         if (LpFormat.GeometrySize % blockSize != 0 || metadata.Geometry.MetadataMaxSize % blockSize != 0)
         {
-            throw new ArgumentException($"--block-size {blockSize}: a full image needs the geometry (4096 bytes) and the metadata size ({metadata.Geometry.MetadataMaxSize}) to be multiples of the block size.", nameof(definition));
+            throw new ArgumentException(
+                $"{nameof(SuperImageDefinition)}.{nameof(SuperImageDefinition.BlockSize)}: {blockSize} does not suit a full image, which needs the geometry (4096 bytes) and the metadata size ({metadata.Geometry.MetadataMaxSize}) to be multiples of the block size.",
+                nameof(definition));
         }
 
+        var layout = new SegmentLayout();
+        AddMetadataArea(layout, metadata, geometry, blob);
+        foreach ((string name, IBlockSource image) in definition.Images)
+        {
+            AddImage(layout, metadata, name, image);
+        }
+        IBlockSource built = layout.Build(checked((long)definition.DeviceSize), checked((int)blockSize));
+        return new SuperImageBuild(metadata, built, IsEmptyImage: false);
+    }
+
+    private static void AddMetadataArea(SegmentLayout layout, LpMetadata metadata, byte[] geometry, byte[] blob)
+    {
         // The reserved first 4096 bytes are zeros lpmake writes out (a FILL chunk), then both geometry copies, then
         // every primary and backup slot, each the same metadata padded to metadata_max_size.
-        var layout = new SegmentLayout();
         layout.AddZeros(0, LpFormat.ReservedBytes);
         layout.AddBytes(LpFormat.PrimaryGeometryOffset, geometry);
         layout.AddBytes(LpFormat.BackupGeometryOffset, geometry);
@@ -53,29 +69,32 @@ public static class SuperImageBuilder
             layout.AddBytes(LpFormat.PrimaryMetadataOffset(metadata.Geometry, i), slot);
             layout.AddBytes(LpFormat.BackupMetadataOffset(metadata.Geometry, i), slot);
         }
-        foreach ((string name, IBlockSource image) in definition.Images)
-        {
-            LpPartition partition = metadata.FindPartition(name)!;
-            ulong size = metadata.SizeOf(partition);
-            if ((ulong)image.Length > size)
-            {
-                throw new ArgumentException($"--image {name}=...: the image is {image.Length} bytes, larger than partition '{name}' ({size} bytes).", nameof(definition));
-            }
-            long imageOffset = 0;
-            foreach (LpExtent extent in metadata.ExtentsOf(partition))
-            {
-                long count = Math.Min(checked((long)extent.Length), image.Length - imageOffset);
-                if (count <= 0)
-                {
-                    break;
-                }
-                layout.AddSource(checked((long)extent.TargetData * LpFormat.SectorSize), count, image, imageOffset);
-                imageOffset += count;
-            }
-        }
-        IBlockSource built = layout.Build(checked((long)definition.DeviceSize), checked((int)blockSize));
-        return new SuperImageBuild(metadata, built, IsEmptyImage: false);
     }
+
+    /// <summary>Maps <paramref name="image"/> onto its partition's extents, in order.</summary>
+    private static void AddImage(SegmentLayout layout, LpMetadata metadata, string name, IBlockSource image)
+    {
+        LpPartition partition = metadata.FindPartition(name)!;
+        ulong size = metadata.SizeOf(partition);
+        if ((ulong)image.Length > size)
+        {
+            throw BadImage(name, $"the image is {image.Length} bytes, larger than partition '{name}' ({size} bytes)");
+        }
+        long imageOffset = 0;
+        foreach (LpExtent extent in metadata.ExtentsOf(partition))
+        {
+            long count = Math.Min(checked((long)extent.Length), image.Length - imageOffset);
+            if (count <= 0)
+            {
+                break;
+            }
+            layout.AddSource(checked((long)extent.TargetData * LpFormat.SectorSize), count, image, imageOffset);
+            imageOffset += count;
+        }
+    }
+
+    private static ArgumentException BadImage(string partition, string what) =>
+        new($"{nameof(SuperImageDefinition)}.{nameof(SuperImageDefinition.Images)}[\"{partition}\"]: {what}.", "definition");
 }
 
 /// <summary>What <see cref="SuperImageBuilder.Build"/> made.</summary>

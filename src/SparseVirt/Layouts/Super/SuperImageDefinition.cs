@@ -13,43 +13,43 @@ public sealed record SuperImageDefinition
     /// <summary>A definition with lpmake's defaults and no device size yet (4096-byte blocks, 1 MiB alignment, "super").</summary>
     public static SuperImageDefinition Default { get; } = new();
 
-    /// <summary>The super device's size in bytes (<c>--device-size</c>); a multiple of <see cref="BlockSize"/>.</summary>
+    /// <summary>The super device's size in bytes (lpmake's <c>--device-size</c>); a multiple of <see cref="BlockSize"/>.</summary>
     public ulong DeviceSize { get; private init; }
 
-    /// <summary>The most bytes one metadata copy may take (<c>--metadata-size</c>), rounded up to 512.</summary>
+    /// <summary>The most bytes one metadata copy may take (lpmake's <c>--metadata-size</c>), rounded up to 512.</summary>
     public uint MetadataSize { get; private init; } = 65536;
 
-    /// <summary>The number of metadata slots (<c>--metadata-slots</c>): 2 for A/B devices.</summary>
+    /// <summary>The number of metadata slots (lpmake's <c>--metadata-slots</c>): 2 for A/B devices.</summary>
     public uint MetadataSlots { get; private init; } = 2;
 
-    /// <summary>The logical block size (<c>--block-size</c>), also the sparse output's block size.</summary>
+    /// <summary>The logical block size (lpmake's <c>--block-size</c>), also the sparse output's block size.</summary>
     public uint BlockSize { get; private init; } = 4096;
 
-    /// <summary>The partition alignment in bytes (<c>--alignment</c>).</summary>
+    /// <summary>The partition alignment in bytes (lpmake's <c>--alignment</c>).</summary>
     public uint Alignment { get; private init; } = LpFormat.DefaultAlignment;
 
-    /// <summary>The alignment offset in bytes (<c>--alignment-offset</c>).</summary>
+    /// <summary>The alignment offset in bytes (lpmake's <c>--alignment-offset</c>).</summary>
     public uint AlignmentOffset { get; private init; }
 
-    /// <summary>The super device's partition name (<c>--super-name</c>).</summary>
+    /// <summary>The super device's partition name (lpmake's <c>--super-name</c>).</summary>
     public string SuperName { get; private init; } = LpFormat.DefaultSuperName;
 
-    /// <summary>Groups besides "default", in order (<c>--group NAME:SIZE</c>).</summary>
+    /// <summary>Groups besides "default", in order (lpmake's <c>--group NAME:SIZE</c>).</summary>
     public ImmutableList<LpPartitionGroup> Groups { get; private init; } = [];
 
-    /// <summary>The partitions, allocated in this order (<c>--partition NAME:ATTRS:SIZE[:GROUP]</c>).</summary>
+    /// <summary>The partitions, allocated in this order (lpmake's <c>--partition NAME:ATTRS:SIZE[:GROUP]</c>).</summary>
     public ImmutableList<SuperPartitionDefinition> Partitions { get; private init; } = [];
 
-    /// <summary>The contents of partitions, by partition name (<c>--image NAME=FILE</c>): raw or the view of a sparse image.</summary>
+    /// <summary>The contents of partitions, by partition name (lpmake's <c>--image NAME=FILE</c>): raw or the view of a sparse image.</summary>
     public ImmutableDictionary<string, IBlockSource> Images { get; private init; } = ImmutableDictionary<string, IBlockSource>.Empty;
 
-    /// <summary>Mark partitions, groups and the device slot-suffixed (<c>--auto-slot-suffixing</c>).</summary>
+    /// <summary>Mark partitions, groups and the device slot-suffixed (lpmake's <c>--auto-slot-suffixing</c>).</summary>
     public bool AutoSlotSuffixing { get; private init; }
 
-    /// <summary>Set the Virtual A/B header flag, which needs metadata 10.2 (<c>--virtual-ab</c>).</summary>
+    /// <summary>Set the Virtual A/B header flag, which needs metadata 10.2 (lpmake's <c>--virtual-ab</c>).</summary>
     public bool VirtualAb { get; private init; }
 
-    /// <summary>Build the whole device even without images (<c>--force-full-image</c>); otherwise no images gives a super_empty image.</summary>
+    /// <summary>Build the whole device even without images (lpmake's <c>--force-full-image</c>); otherwise no images gives a super_empty image.</summary>
     public bool ForceFullImage { get; private init; }
 
     /// <summary>Returns a copy with the device size.</summary>
