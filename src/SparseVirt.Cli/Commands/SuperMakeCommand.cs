@@ -39,15 +39,15 @@ internal static class SuperMakeCommand
             deviceSize, metadataSize, metadataSlots, blockSize, alignment, alignmentOffset, superName, groups, partitions, images, sparse, output,
             autoSlotSuffixing, forceFullImage, virtualAb,
         };
-        var definition = new DefinitionOptions(deviceSize, metadataSize, metadataSlots, blockSize, alignment, alignmentOffset, superName, groups, partitions, autoSlotSuffixing, forceFullImage, virtualAb);
+        var definitionOptions = new DefinitionOptions(deviceSize, metadataSize, metadataSlots, blockSize, alignment, alignmentOffset, superName, groups, partitions, autoSlotSuffixing, forceFullImage, virtualAb);
         VerbRunner.SetAction(command, console, async (context, cancellationToken) =>
         {
             using var inputs = new ImageInputs();
-            SuperImageDefinition built = WithImages(definition.Read(context), context.GetValue(images) ?? [], inputs);
+            SuperImageDefinition definition = WithImages(definitionOptions.Read(context), context.GetValue(images) ?? [], inputs);
             SuperImageBuild build;
             try
             {
-                build = SuperImageBuilder.Build(built);
+                build = SuperImageBuilder.Build(definition);
             }
             catch (ArgumentException e)
             {
@@ -57,7 +57,7 @@ internal static class SuperMakeCommand
             using IProgressBar progress = TerminalProgressBar.Create(console, "super", build.Image.Length);
             // A super_empty image is metadata only: lpmake writes it raw even with --sparse.
             bool writeSparse = context.GetValue(sparse) && !build.IsEmptyImage;
-            await SparseOutput.WriteAsync(build.Image, context.GetValue(output), writeSparse, (int)built.BlockSize, progress, logger, cancellationToken).ConfigureAwait(false);
+            await SparseOutput.WriteAsync(build.Image, context.GetValue(output), writeSparse, (int)definition.BlockSize, progress, logger, cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;
         });
         return command;
