@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Extensions.Logging;
 using SparseVirt.BlockSources;
 using SparseVirt.Nbd;
@@ -18,25 +17,21 @@ internal sealed class SparseDiskServer(ILoggerFactory loggerFactory) : IAsyncDis
     private readonly List<object> _owned = [];
     private NbdServer? _server;
 
-    public bool IsEmpty => _disks.Count == 0;
-
-    /// <summary>Opens and checks a sparse image (a bad one fails here, before anything starts); returns its export name.</summary>
-    public string Add(string path, bool writable)
+    /// <summary>Opens and checks a sparse image (a bad one fails here, before anything starts), to serve as export <paramref name="name"/>.</summary>
+    public void Add(string name, string path, bool writable)
     {
         SparseBlockSource source = SparseBlockSource.Open(path, SparseExpandOptions.Default.WithLogger(loggerFactory.CreateLogger("SparseVirt.Sparse")));
-        return Add(source, writable, source);
+        Add(name, source, writable, source);
     }
 
-    /// <summary>Adds any block source (a composed disk ...), disposing <paramref name="owner"/> with the server; returns its export name.</summary>
-    public string Add(IBlockSource source, bool writable, object? owner)
+    /// <summary>Adds any block source (a composed disk ...) as export <paramref name="name"/>, disposing <paramref name="owner"/> with the server.</summary>
+    public void Add(string name, IBlockSource source, bool writable, object? owner)
     {
-        string name = "disk" + _disks.Count.ToString(CultureInfo.InvariantCulture);
         _disks.Add((name, source, writable));
         if (owner is not null)
         {
             _owned.Add(owner);
         }
-        return name;
     }
 
     /// <summary>Starts serving every disk added, on a private Unix socket.</summary>

@@ -13,7 +13,7 @@ public class CheckDescriptionTests
     {
         HostVirtualizationReport report = HostVirtualizationReport.FromFacts(Fixtures.Load(fixture));
 
-        string text = CheckCommand.Describe(report);
+        string text = CheckReportText.Describe(report);
 
         Assert.Multiple(() =>
         {
