@@ -42,14 +42,8 @@ public sealed class RawFileBlockSource : IFileBackedBlockSource, IDisposable
     public int BlockSize => 4096;
 
     /// <inheritdoc/>
-    public unsafe void Read(long offset, Span<byte> destination)
-    {
-        fixed (byte* pointer = destination)
-        {
-            using var memory = new SpanMemory(pointer, destination.Length);
-            SyncPath.Complete(ReadCoreAsync(offset, memory.Memory, async: false, CancellationToken.None));
-        }
-    }
+    public void Read(long offset, Span<byte> destination) =>
+        SpanMemory.RunSync(destination, (Source: this, Offset: offset), static (state, memory) => state.Source.ReadCoreAsync(state.Offset, memory, async: false, CancellationToken.None));
 
     /// <inheritdoc/>
     public ValueTask ReadAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken = default) =>

@@ -5,7 +5,7 @@ namespace SparseVirt.BlockSources;
 /// <summary>
 /// A <see cref="Memory{T}"/> over a span the caller has pinned (<c>fixed</c>), so a sync <c>Read(Span&lt;byte&gt;)</c>
 /// can run the one <c>ReadCoreAsync(Memory&lt;byte&gt;, bool async, ...)</c> core with <c>async: false</c> without
-/// copying through a rented buffer. Valid only inside the <c>fixed</c> block; the sync path never lets the memory
+/// copying through a rented buffer (<see cref="RunSync{TState}"/>). Valid only inside the <c>fixed</c> block; the sync path never lets the memory
 /// escape it, as the core has completed when <see cref="SyncPath.Complete(ValueTask)"/> returns.
 /// </summary>
 internal sealed unsafe class SpanMemory : MemoryManager<byte>
@@ -18,6 +18,29 @@ internal sealed unsafe class SpanMemory : MemoryManager<byte>
     {
         _pointer = pointer;
         _length = length;
+    }
+
+    /// <summary>
+    /// The sync entry of the pattern for a span: pins <paramref name="span"/>, runs <paramref name="core"/> over it
+    /// (a core called with <c>async: false</c>) and ends it with <see cref="SyncPath.Complete(ValueTask)"/>.
+    /// </summary>
+    public static void RunSync<TState>(Span<byte> span, TState state, Func<TState, Memory<byte>, ValueTask> core)
+    {
+        fixed (byte* pointer = span)
+        {
+            using var memory = new SpanMemory(pointer, span.Length);
+            SyncPath.Complete(core(state, memory.Memory));
+        }
+    }
+
+    /// <summary>Like <see cref="RunSync{TState}"/>, for a core with a result.</summary>
+    public static TResult RunSync<TState, TResult>(Span<byte> span, TState state, Func<TState, Memory<byte>, ValueTask<TResult>> core)
+    {
+        fixed (byte* pointer = span)
+        {
+            using var memory = new SpanMemory(pointer, span.Length);
+            return SyncPath.Complete(core(state, memory.Memory));
+        }
     }
 
     /// <inheritdoc/>

@@ -6,14 +6,8 @@ namespace SparseVirt.Nbd.Exports;
 internal sealed partial class CopyOnWriteOverlay
 {
     /// <inheritdoc/>
-    public unsafe void Read(long offset, Span<byte> destination)
-    {
-        fixed (byte* pointer = destination)
-        {
-            using var memory = new SpanMemory(pointer, destination.Length);
-            SyncPath.Complete(ReadCoreAsync(offset, memory.Memory, async: false, CancellationToken.None));
-        }
-    }
+    public void Read(long offset, Span<byte> destination) =>
+        SpanMemory.RunSync(destination, (Overlay: this, Offset: offset), static (state, memory) => state.Overlay.ReadCoreAsync(state.Offset, memory, async: false, CancellationToken.None));
 
     /// <inheritdoc/>
     public ValueTask ReadAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken = default) =>
