@@ -24,6 +24,17 @@ public static class BlockSourceRange
     }
 
     /// <summary>
+    /// What every source's <see cref="IBlockSource.GetExtents"/> does around its own walk: checks the range, answers an
+    /// empty one with no extents, and merges what <paramref name="enumerate"/> (given start and end) yields piece by piece.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The range does not lie within <c>[0, sourceLength]</c>.</exception>
+    internal static IEnumerable<BlockExtent> Extents(long offset, long length, long sourceLength, Func<long, long, IEnumerable<BlockExtent>> enumerate)
+    {
+        Check(offset, length, sourceLength);
+        return length == 0 ? [] : CoalesceIterator(enumerate(offset, offset + length));
+    }
+
+    /// <summary>
     /// Joins adjacent extents of the same kind and drops empty ones, so a source can describe its ranges piece by
     /// piece (chunk by chunk, region by region) and still answer with merged extents as <see cref="IBlockSource.GetExtents"/> promises.
     /// </summary>

@@ -46,26 +46,16 @@ public sealed class BlockSourceStream : Stream
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     /// <inheritdoc/>
-    public override int Read(Span<byte> buffer)
-    {
-        int count = ClampToEnd(buffer.Length);
-        _source.Read(_position, buffer[..count]);
-        _position += count;
-        return count;
-    }
+    public override int Read(Span<byte> buffer) =>
+        SpanMemory.RunSync(buffer, this, static (stream, memory) => stream.ReadCoreAsync(memory, async: false, CancellationToken.None));
 
     /// <inheritdoc/>
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     /// <inheritdoc/>
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        int count = ClampToEnd(buffer.Length);
-        await _source.ReadAsync(_position, buffer[..count], cancellationToken).ConfigureAwait(false);
-        _position += count;
-        return count;
-    }
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        ReadCoreAsync(buffer, async: true, cancellationToken);
 
     /// <inheritdoc/>
     public override long Seek(long offset, SeekOrigin origin)
@@ -91,6 +81,21 @@ public sealed class BlockSourceStream : Stream
 
     /// <inheritdoc/>
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("A block source is read-only.");
+
+    private async ValueTask<int> ReadCoreAsync(Memory<byte> buffer, bool async, CancellationToken cancellationToken)
+    {
+        int count = ClampToEnd(buffer.Length);
+        if (async)
+        {
+            await _source.ReadAsync(_position, buffer[..count], cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            _source.Read(_position, buffer.Span[..count]);
+        }
+        _position += count;
+        return count;
+    }
 
     private int ClampToEnd(int requested) => (int)Math.Clamp(_source.Length - _position, 0, requested);
 }

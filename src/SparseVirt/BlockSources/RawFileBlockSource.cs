@@ -42,36 +42,12 @@ public sealed class RawFileBlockSource : IFileBackedBlockSource, IDisposable
     public int BlockSize => 4096;
 
     /// <inheritdoc/>
-    public void Read(long offset, Span<byte> destination)
-    {
-        BlockSourceRange.Check(offset, destination.Length, Length);
-        while (!destination.IsEmpty)
-        {
-            int read = RandomAccess.Read(_handle, destination, offset);
-            if (read == 0)
-            {
-                throw Shrunk(offset);
-            }
-            destination = destination[read..];
-            offset += read;
-        }
-    }
+    public void Read(long offset, Span<byte> destination) =>
+        SpanMemory.RunSync(destination, (Source: this, Offset: offset), static (state, memory) => state.Source.ReadCoreAsync(state.Offset, memory, async: false, CancellationToken.None));
 
     /// <inheritdoc/>
-    public async ValueTask ReadAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken = default)
-    {
-        BlockSourceRange.Check(offset, destination.Length, Length);
-        while (!destination.IsEmpty)
-        {
-            int read = await RandomAccess.ReadAsync(_handle, destination, offset, cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-            {
-                throw Shrunk(offset);
-            }
-            destination = destination[read..];
-            offset += read;
-        }
-    }
+    public ValueTask ReadAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken = default) =>
+        ReadCoreAsync(offset, destination, async: true, cancellationToken);
 
     /// <inheritdoc/>
     /// <remarks>
@@ -81,8 +57,7 @@ public sealed class RawFileBlockSource : IFileBackedBlockSource, IDisposable
     /// </remarks>
     public IEnumerable<BlockExtent> GetExtents(long offset, long length)
     {
-        BlockSourceRange.Check(offset, length, Length);
-        return length == 0 ? [] : BlockSourceRange.Coalesce(Enumerate(offset, offset + length));
+        return BlockSourceRange.Extents(offset, length, Length, Enumerate);
     }
 
     private IEnumerable<BlockExtent> Enumerate(long start, long end)
@@ -108,6 +83,16 @@ public sealed class RawFileBlockSource : IFileBackedBlockSource, IDisposable
 
     /// <inheritdoc/>
     public void Dispose() => _handle.Dispose();
+
+    private async ValueTask ReadCoreAsync(long offset, Memory<byte> destination, bool async, CancellationToken cancellationToken)
+    {
+        BlockSourceRange.Check(offset, destination.Length, Length);
+        int filled = await PositionalRead.FillCoreAsync(_handle, destination, offset, async, cancellationToken).ConfigureAwait(false);
+        if (filled < destination.Length)
+        {
+            throw Shrunk(offset + filled);
+        }
+    }
 
     private EndOfStreamException Shrunk(long offset) =>
         new($"{_path}: the file ends at byte {offset}, before the {Length} bytes it had when it was opened.");

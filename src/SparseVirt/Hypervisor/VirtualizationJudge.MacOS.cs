@@ -39,7 +39,17 @@ public static partial class VirtualizationJudge
                 [EntitlementsFile, "Check the signature's entitlements with: codesign -d --entitlements - /path/to/executable"]);
         }
         bool unsupported = macOS.HypervisorSupport is { Succeeded: true, Value: 0 } || create?.NativeCode == HvUnsupported;
-        if (unsupported && virtualMachine)
+        if (unsupported)
+        {
+            return HvfUnsupported(facts, macOS, create, virtualMachine);
+        }
+        return JudgeHvfFailure(macOS, create);
+    }
+
+    // kern.hv_support reads 0, or hv_vm_create says unsupported: the hardware (or the hypervisor hosting this Mac) lacks it.
+    private static VirtualizationVerdict HvfUnsupported(HostFacts facts, MacOSFacts macOS, SystemCallOutcome? create, bool virtualMachine)
+    {
+        if (virtualMachine)
         {
             var steps = new List<string>();
             if (facts.Cpu is { } cpu)
@@ -56,13 +66,14 @@ public static partial class VirtualizationJudge
                 $"this Mac is itself a virtual machine (kern.hv_vmm_present = 1) and its hypervisor offers no nested virtualization (kern.hv_support = {macOS.HypervisorSupport?.Value?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}{(create is null ? "" : $", hv_vm_create {create}")})",
                 steps);
         }
-        if (unsupported)
-        {
-            return Verdict(
-                VirtualizationStatus.NoCpuSupport,
-                $"Hypervisor.framework is not supported on this Mac (kern.hv_support = {macOS.HypervisorSupport?.Value?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}{(create is null ? "" : $", hv_vm_create {create}")}): its CPU lacks what the framework needs (Intel Macs need VT-x with EPT and unrestricted guest)",
-                ["Use a Mac that supports Hypervisor.framework (Apple silicon, or an Intel Mac from 2010 on); QEMU can still emulate (-accel tcg)."]);
-        }
+        return Verdict(
+            VirtualizationStatus.NoCpuSupport,
+            $"Hypervisor.framework is not supported on this Mac (kern.hv_support = {macOS.HypervisorSupport?.Value?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}{(create is null ? "" : $", hv_vm_create {create}")}): its CPU lacks what the framework needs (Intel Macs need VT-x with EPT and unrestricted guest)",
+            ["Use a Mac that supports Hypervisor.framework (Apple silicon, or an Intel Mac from 2010 on); QEMU can still emulate (-accel tcg)."]);
+    }
+
+    private static VirtualizationVerdict JudgeHvfFailure(MacOSFacts macOS, SystemCallOutcome? create)
+    {
         if (macOS.FrameworkLoad is { Succeeded: false } load)
         {
             return Verdict(

@@ -26,31 +26,9 @@ public static partial class VirtualizationJudge
             return Verdict(VirtualizationStatus.Ready, $"WHvSetupPartition created a trial partition{nested}: the Windows Hypervisor Platform can run accelerated VMs");
         }
 
-        bool bareMetal = cpu is { HypervisorPresent: false };
-        if (bareMetal && !cpu!.HasVirtualizationExtensions)
+        if (cpu is { HypervisorPresent: false } && JudgeBareMetalCpu(cpu, windows) is { } cpuVerdict)
         {
-            return Verdict(
-                VirtualizationStatus.NoCpuSupport,
-                $"the {CpuName(cpu)} CPU ({cpu.BrandString ?? "unknown model"}) has neither Intel VT-x nor AMD-V, which the Windows Hypervisor Platform needs",
-                ["Use a machine whose CPU supports hardware virtualization.", "Without it, QEMU can still emulate (-accel tcg), many times slower."]);
-        }
-        // PF_VIRT_FIRMWARE_ENABLED reads false whenever a hypervisor runs, so it only speaks on bare metal.
-        if (bareMetal && windows.VirtualizationFirmwareEnabled == false)
-        {
-            return Verdict(
-                VirtualizationStatus.DisabledInFirmware,
-                $"the CPU has {Extension(cpu)} but firmware disabled it (IsProcessorFeaturePresent(PF_VIRT_FIRMWARE_ENABLED) is false and no hypervisor runs)",
-                [
-                    $"Restart into the firmware setup (Settings > System > Recovery > Advanced startup > Restart now > Troubleshoot > Advanced options > UEFI Firmware Settings) and enable {(cpu!.Svm ? "'SVM Mode' (AMD-V)" : "'Intel Virtualization Technology' (VT-x)")}, save, then start Windows.",
-                    "Task Manager > Performance > CPU then shows 'Virtualization: Enabled'.",
-                ]);
-        }
-        if (bareMetal && windows.SecondLevelAddressTranslation == false)
-        {
-            return Verdict(
-                VirtualizationStatus.NoCpuSupport,
-                $"the CPU has {Extension(cpu)} but no second-level address translation (EPT/RVI; IsProcessorFeaturePresent(PF_SECOND_LEVEL_ADDRESS_TRANSLATION) is false), which the Windows Hypervisor Platform needs",
-                ["Use a machine whose CPU has EPT (Intel) or RVI (AMD); QEMU can still emulate (-accel tcg)."]);
+            return cpuVerdict;
         }
 
         if (platform.LibraryLoad is not { Succeeded: true } load)
@@ -76,6 +54,37 @@ public static partial class VirtualizationJudge
             return JudgeHypervisorNotRunning(facts, windows);
         }
         return JudgeFailedPartition(facts, platform);
+    }
+
+    // What a CPU on bare metal lacks; null when it has all the platform needs.
+    private static VirtualizationVerdict? JudgeBareMetalCpu(CpuFacts cpu, WindowsFacts windows)
+    {
+        if (!cpu.HasVirtualizationExtensions)
+        {
+            return Verdict(
+                VirtualizationStatus.NoCpuSupport,
+                $"the {CpuName(cpu)} CPU ({cpu.BrandString ?? "unknown model"}) has neither Intel VT-x nor AMD-V, which the Windows Hypervisor Platform needs",
+                ["Use a machine whose CPU supports hardware virtualization.", "Without it, QEMU can still emulate (-accel tcg), many times slower."]);
+        }
+        // PF_VIRT_FIRMWARE_ENABLED reads false whenever a hypervisor runs, so it only speaks on bare metal.
+        if (windows.VirtualizationFirmwareEnabled == false)
+        {
+            return Verdict(
+                VirtualizationStatus.DisabledInFirmware,
+                $"the CPU has {Extension(cpu)} but firmware disabled it (IsProcessorFeaturePresent(PF_VIRT_FIRMWARE_ENABLED) is false and no hypervisor runs)",
+                [
+                    $"Restart into the firmware setup (Settings > System > Recovery > Advanced startup > Restart now > Troubleshoot > Advanced options > UEFI Firmware Settings) and enable {(cpu.Svm ? "'SVM Mode' (AMD-V)" : "'Intel Virtualization Technology' (VT-x)")}, save, then start Windows.",
+                    "Task Manager > Performance > CPU then shows 'Virtualization: Enabled'.",
+                ]);
+        }
+        if (windows.SecondLevelAddressTranslation == false)
+        {
+            return Verdict(
+                VirtualizationStatus.NoCpuSupport,
+                $"the CPU has {Extension(cpu)} but no second-level address translation (EPT/RVI; IsProcessorFeaturePresent(PF_SECOND_LEVEL_ADDRESS_TRANSLATION) is false), which the Windows Hypervisor Platform needs",
+                ["Use a machine whose CPU has EPT (Intel) or RVI (AMD); QEMU can still emulate (-accel tcg)."]);
+        }
+        return null;
     }
 
     private static VirtualizationVerdict JudgeMissingPlatform(HostFacts facts, WindowsFacts windows, SystemCallOutcome? load)

@@ -23,6 +23,30 @@ public class BlockSourceTests
     }
 
     [Test]
+    [Platform("Linux")]
+    public async Task A_raw_file_that_shrinks_after_opening_fails_the_sync_and_async_read_where_it_ends()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.Combine("disk.raw");
+        File.WriteAllBytes(path, new byte[3 * 4096]);
+        using RawFileBlockSource source = RawFileBlockSource.Open(path);
+        // Another program shrinks it (this process could not open it for writing while the source holds it).
+        using (var truncate = System.Diagnostics.Process.Start("truncate", ["-s", "5000", path]))
+        {
+            await truncate.WaitForExitAsync();
+            Assume.That(truncate.ExitCode, Is.Zero);
+        }
+
+        var fromSync = Assert.Throws<EndOfStreamException>(() => source.Read(4000, new byte[4000]));
+        var fromAsync = await Assert.ThrowsAsync<EndOfStreamException>(async () => await source.ReadAsync(4000, new byte[4000]));
+        source.Read(4000, Span<byte>.Empty);
+        await source.ReadAsync(4000, Memory<byte>.Empty);
+
+        Assert.That(fromSync!.Message, Does.Contain("ends at byte 5000"));
+        Assert.That(fromAsync!.Message, Does.Contain("ends at byte 5000"));
+    }
+
+    [Test]
     public void A_raw_file_source_is_one_run_of_its_file_at_the_same_offset()
     {
         using var dir = new TempDirectory();

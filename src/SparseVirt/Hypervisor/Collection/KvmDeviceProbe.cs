@@ -17,38 +17,11 @@ internal sealed class KvmDeviceProbe(ILogger logger)
         HypervisorLog.ProbingDevice(logger, devicePath);
         var facts = new KvmFacts { Applicable = true, DevicePath = devicePath };
 
-        const uint StatFields = Libc.StatxType | Libc.StatxMode | Libc.StatxUid | Libc.StatxGid;
-        int statResult = Libc.Statx(Libc.AtCurrentWorkingDirectory, devicePath, 0, StatFields, out StatxBuffer status);
-        if (statResult != 0)
+        facts = StatDevice(facts, devicePath, identity, accounts);
+        if (facts.FileType == DeviceFileType.Missing)
         {
-            SystemCallOutcome statFailure = SystemCallResults.FromLastError();
-            facts = facts with
-            {
-                Stat = statFailure,
-                FileType = statFailure.Error == SystemCallError.NotFound ? DeviceFileType.Missing : DeviceFileType.Unknown,
-            };
-            if (facts.FileType == DeviceFileType.Missing)
-            {
-                HypervisorLog.DeviceMissing(logger, devicePath);
-                return facts;
-            }
-        }
-        else
-        {
-            facts = facts with
-            {
-                Stat = SystemCallOutcome.Success(),
-                FileType = DeviceFileTypeOf(status.FileType),
-                DeviceMajor = IsDevice(status.FileType) ? status.DeviceMajor : null,
-                DeviceMinor = IsDevice(status.FileType) ? status.DeviceMinor : null,
-                OwnerUid = status.Uid,
-                OwnerName = accounts.UserName(status.Uid),
-                GroupGid = status.Gid,
-                GroupName = accounts.GroupName(status.Gid),
-                Mode = FormatMode(status.Permissions),
-                ProcessInDeviceGroup = identity.EffectiveGid == status.Gid || identity.SupplementaryGroups.Contains(status.Gid),
-                UserListedInDeviceGroup = accounts.IsMember(identity.UserName, status.Gid),
-            };
+            HypervisorLog.DeviceMissing(logger, devicePath);
+            return facts;
         }
 
         facts = facts with
@@ -68,6 +41,42 @@ internal sealed class KvmDeviceProbe(ILogger logger)
         }
         facts = facts with { Open = SystemCallOutcome.Success() };
 
+        return ProbeOpenedDevice(device, devicePath, facts, cancellationToken);
+    }
+
+    // stat of the node: its type, numbers, owner, group and mode, and whether this process is in its group.
+    private static KvmFacts StatDevice(KvmFacts facts, string devicePath, ProcessIdentityFacts identity, AccountDatabase accounts)
+    {
+        const uint StatFields = Libc.StatxType | Libc.StatxMode | Libc.StatxUid | Libc.StatxGid;
+        int statResult = Libc.Statx(Libc.AtCurrentWorkingDirectory, devicePath, 0, StatFields, out StatxBuffer status);
+        if (statResult != 0)
+        {
+            SystemCallOutcome statFailure = SystemCallResults.FromLastError();
+            return facts with
+            {
+                Stat = statFailure,
+                FileType = statFailure.Error == SystemCallError.NotFound ? DeviceFileType.Missing : DeviceFileType.Unknown,
+            };
+        }
+        return facts with
+        {
+            Stat = SystemCallOutcome.Success(),
+            FileType = DeviceFileTypeOf(status.FileType),
+            DeviceMajor = IsDevice(status.FileType) ? status.DeviceMajor : null,
+            DeviceMinor = IsDevice(status.FileType) ? status.DeviceMinor : null,
+            OwnerUid = status.Uid,
+            OwnerName = accounts.UserName(status.Uid),
+            GroupGid = status.Gid,
+            GroupName = accounts.GroupName(status.Gid),
+            Mode = FormatMode(status.Permissions),
+            ProcessInDeviceGroup = identity.EffectiveGid == status.Gid || identity.SupplementaryGroups.Contains(status.Gid),
+            UserListedInDeviceGroup = accounts.IsMember(identity.UserName, status.Gid),
+        };
+    }
+
+    // The device opened: its API version and capabilities, then a trial VM with a trial guest on it.
+    private KvmFacts ProbeOpenedDevice(SafeFileDescriptorHandle device, string devicePath, KvmFacts facts, CancellationToken cancellationToken)
+    {
         SystemCallOutcome apiVersion = Ioctl(device, KvmIoctl.GetApiVersion, 0);
         facts = facts with { ApiVersion = apiVersion };
         if (!apiVersion.Succeeded)
@@ -76,19 +85,7 @@ internal sealed class KvmDeviceProbe(ILogger logger)
             return facts;
         }
 
-        var capabilities = new List<KvmCapabilityFact>();
-        foreach ((string name, int id) in KvmCapabilities.For(RuntimeInformation.ProcessArchitecture))
-        {
-            SystemCallOutcome answer = Ioctl(device, KvmIoctl.CheckExtension, id);
-            capabilities.Add(new KvmCapabilityFact
-            {
-                Name = name,
-                Id = id,
-                Value = answer.Value,
-                Error = answer.Succeeded ? null : answer.Error,
-            });
-        }
-        facts = facts with { Capabilities = capabilities, VcpuMmapSize = Ioctl(device, KvmIoctl.GetVcpuMmapSize, 0) };
+        facts = facts with { Capabilities = Capabilities(device), VcpuMmapSize = Ioctl(device, KvmIoctl.GetVcpuMmapSize, 0) };
         cancellationToken.ThrowIfCancellationRequested();
 
         if (apiVersion.Value != KvmIoctl.ExpectedApiVersion)
@@ -111,6 +108,23 @@ internal sealed class KvmDeviceProbe(ILogger logger)
         KvmTrialFacts trial = KvmTrialGuest.Run(device, vm, facts.VcpuMmapSize?.Value ?? 0, RuntimeInformation.ProcessArchitecture, cancellationToken);
         HypervisorLog.TrialGuest(logger, trial.Completed, trial.Failure ?? "none", trial.LoopNanosecondsPerIteration ?? -1, trial.ExitMicroseconds ?? -1);
         return facts with { CreateVm = SystemCallOutcome.Success(), Trial = trial };
+    }
+
+    private static List<KvmCapabilityFact> Capabilities(SafeFileDescriptorHandle device)
+    {
+        var capabilities = new List<KvmCapabilityFact>();
+        foreach ((string name, int id) in KvmCapabilities.For(RuntimeInformation.ProcessArchitecture))
+        {
+            SystemCallOutcome answer = Ioctl(device, KvmIoctl.CheckExtension, id);
+            capabilities.Add(new KvmCapabilityFact
+            {
+                Name = name,
+                Id = id,
+                Value = answer.Value,
+                Error = answer.Succeeded ? null : answer.Error,
+            });
+        }
+        return capabilities;
     }
 
     private static SystemCallOutcome Ioctl(SafeFileDescriptorHandle device, nuint request, nint argument)

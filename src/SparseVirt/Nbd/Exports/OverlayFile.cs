@@ -115,6 +115,12 @@ internal sealed class OverlayFile
 
     private static long Load(SafeFileHandle file, string path, long length, int granularity, UInt128 identity, long slotOffset, long slotSize, Span<byte> map)
     {
+        CheckHeader(file, path, length, granularity, identity, slotOffset, slotSize);
+        return LoadNewestSlot(file, path, slotOffset, slotSize, map);
+    }
+
+    private static void CheckHeader(SafeFileHandle file, string path, long length, int granularity, UInt128 identity, long slotOffset, long slotSize)
+    {
         byte[] header = new byte[HeaderSize];
         if (RandomAccess.Read(file, header, 0) < HeaderSize || !header.AsSpan(0, 8).SequenceEqual(Magic))
         {
@@ -148,7 +154,10 @@ internal sealed class OverlayFile
         {
             throw Refused(path, $"it is {RandomAccess.GetLength(file)} bytes, shorter than its layout's {slotOffset + (2 * slotSize)}");
         }
+    }
 
+    private static long LoadNewestSlot(SafeFileHandle file, string path, long slotOffset, long slotSize, Span<byte> map)
+    {
         byte[] slot = new byte[SlotHeaderSize + map.Length];
         long best = 0;
         bool torn = false;

@@ -147,8 +147,7 @@ public sealed partial class SparseBlockSource : IFileBackedBlockSource, IDisposa
     /// <inheritdoc/>
     public IEnumerable<BlockExtent> GetExtents(long offset, long length)
     {
-        BlockSourceRange.Check(offset, length, Length);
-        return length == 0 ? [] : BlockSourceRange.Coalesce(Enumerate(offset, offset + length));
+        return BlockSourceRange.Extents(offset, length, Length, Enumerate);
     }
 
     private IEnumerable<BlockExtent> Enumerate(long start, long end)

@@ -23,24 +23,9 @@ internal static class KvmTrialGuest
 
     public static KvmTrialFacts Run(SafeFileDescriptorHandle device, SafeFileDescriptorHandle vm, long runAreaSize, Architecture architecture, CancellationToken cancellationToken)
     {
-        if (architecture != Architecture.X64)
+        if (Refusal(runAreaSize, architecture) is { } refused)
         {
-            return new KvmTrialFacts
-            {
-                Supported = false,
-                NotSupportedReason = $"no trial guest is written for {architecture}: KVM_CREATE_VM is the last proof on this architecture",
-            };
-        }
-        if (runAreaSize is < 4096 or > 1 << 20)
-        {
-            return new KvmTrialFacts
-            {
-                Supported = true,
-                Program = X86KvmTrial.ProgramDescription,
-                FailedAt = "KVM_GET_VCPU_MMAP_SIZE",
-                Failure = $"KVM_GET_VCPU_MMAP_SIZE gave {runAreaSize} bytes, outside 4 KiB to 1 MiB",
-                DeadlineMilliseconds = Deadline.TotalMilliseconds,
-            };
+            return refused;
         }
 
         var recorder = new KvmTrialRecorder(X86KvmTrial.ProgramDescription, Deadline);
@@ -83,6 +68,31 @@ internal static class KvmTrialGuest
         }
         cancellationToken.ThrowIfCancellationRequested();
         return recorder.Snapshot();
+    }
+
+    // No trial for another architecture, or for a run area whose size the kernel reported wrongly.
+    private static KvmTrialFacts? Refusal(long runAreaSize, Architecture architecture)
+    {
+        if (architecture != Architecture.X64)
+        {
+            return new KvmTrialFacts
+            {
+                Supported = false,
+                NotSupportedReason = $"no trial guest is written for {architecture}: KVM_CREATE_VM is the last proof on this architecture",
+            };
+        }
+        if (runAreaSize is < 4096 or > 1 << 20)
+        {
+            return new KvmTrialFacts
+            {
+                Supported = true,
+                Program = X86KvmTrial.ProgramDescription,
+                FailedAt = "KVM_GET_VCPU_MMAP_SIZE",
+                Failure = $"KVM_GET_VCPU_MMAP_SIZE gave {runAreaSize} bytes, outside 4 KiB to 1 MiB",
+                DeadlineMilliseconds = Deadline.TotalMilliseconds,
+            };
+        }
+        return null;
     }
 
     // The caller may have stopped waiting and disposed the event; the thread's late signal then goes nowhere.
