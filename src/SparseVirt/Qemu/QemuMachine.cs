@@ -294,7 +294,7 @@ public sealed partial class QemuMachine : IAsyncDisposable
         {
             await request(deadline.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is QmpConnectionClosedException or QmpErrorException or QmpProtocolException or TimeoutException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception e) when (e is QemuProtocolException or TimeoutException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
         {
             // A closed connection usually means QEMU is exiting already; waiting for the exit below tells.
             QemuLog.ShutdownStepFailed(_logger, ProcessId, step, e.Message);

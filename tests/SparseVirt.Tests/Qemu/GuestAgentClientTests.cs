@@ -58,7 +58,7 @@ public sealed class GuestAgentClientTests
             await client.CloseFileAsync(handle);
             Assert.That(Encoding.UTF8.GetString(chunk.Data), Is.EqualTo("through guest-file-write"));
 
-            var error = await Assert.ThrowsAsync<QmpErrorException>(() => client.OpenFileAsync(folder.Combine("missing/file")));
+            var error = await Assert.ThrowsAsync<GuestAgentErrorException>(() => client.OpenFileAsync(folder.Combine("missing/file")));
             Assert.That(error!.Command, Is.EqualTo("guest-file-open"));
             await client.PingAsync();
         }

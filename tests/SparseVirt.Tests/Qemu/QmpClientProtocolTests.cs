@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using SparseVirt.Qemu;
 using SparseVirt.Qemu.Qmp;
 
 namespace SparseVirt.Tests.Qemu;
@@ -178,6 +179,50 @@ public sealed class QmpClientProtocolTests
         QmpStatusInfo info = await status;
         Assert.That(info.Status, Is.EqualTo("paused"));
         Assert.That(info.Running, Is.False);
+    }
+
+    [TestCase("""{"error": {"class": "GenericError", "desc": "JSON parse error, invalid keyword 'x'"}}""", "(none)")]
+    [TestCase("""{"id": 9999, "error": {"class": "GenericError", "desc": "JSON parse error, invalid keyword 'x'"}}""", "9999")]
+    public async Task An_error_answering_no_command_sent_fails_what_is_pending_at_once_and_ends_the_connection(string uncorrelated, string id)
+    {
+        // The commands would wait 20 s for their own replies; they must fail as soon as the error arrives.
+        (QmpClient client, FakeQmpServer server) = await ConnectAsync(FastOptions.WithCommandTimeout(TimeSpan.FromSeconds(20)));
+        await using QmpClient _ = client;
+        Task<QmpEvent> waiting = client.WaitForEventAsync("SHUTDOWN", TimeSpan.FromSeconds(20));
+        Task<JsonElement> first = client.ExecuteAsync("first");
+        Task<QmpStatusInfo> second = client.QueryStatusAsync();
+        await server.ReadRequestAsync();
+        await server.ReadRequestAsync();
+        await server.SendAsync(uncorrelated);
+
+        var error = await Assert.ThrowsAsync<QmpConnectionClosedException>(() => first.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.That(error!.Message, Does.Contain("'first'").And.Contain("answers no command").And.Contain("JSON parse error"));
+        Assert.That(error.InnerException, Is.TypeOf<QmpProtocolException>());
+        Assert.That(error.InnerException!.Message, Does.Contain($"id {id}"));
+        Assert.That(error, Is.InstanceOf<QemuProtocolException>().And.InstanceOf<IOException>());
+        await Assert.ThrowsAsync<QmpConnectionClosedException>(() => second.WaitAsync(TimeSpan.FromSeconds(5)));
+        await Assert.ThrowsAsync<QmpConnectionClosedException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(5)));
+        await client.Completion.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.That(client.CloseReason, Is.TypeOf<QmpProtocolException>());
+        await Assert.ThrowsAsync<QmpConnectionClosedException>(() => client.ExecuteAsync("after-close"));
+    }
+
+    [Test]
+    public async Task A_late_error_for_a_command_that_timed_out_is_dropped_and_the_connection_stays_usable()
+    {
+        (QmpClient client, FakeQmpServer server) = await ConnectAsync(FastOptions.WithCommandTimeout(TimeSpan.FromMilliseconds(200)));
+        await using QmpClient _ = client;
+        Task<JsonElement> slow = client.ExecuteAsync("slow");
+        JsonElement slowRequest = await server.ReadRequestAsync();
+        await Assert.ThrowsAsync<TimeoutException>(() => slow);
+
+        // The specification asks clients to drop replies to ids they no longer wait for; an error is such a reply too.
+        await server.SendAsync($$$"""{"id": {{{slowRequest.GetProperty("id").GetRawText()}}}, "error": {"class": "GenericError", "desc": "too late"}}""");
+        Task<QmpStatusInfo> status = client.QueryStatusAsync();
+        JsonElement statusRequest = await server.ReadRequestAsync();
+        await server.SendAsync($$"""{"return": {"status": "running", "running": true}, "id": {{statusRequest.GetProperty("id").GetRawText()}}}""");
+        Assert.That((await status).Running, Is.True);
+        Assert.That(client.CloseReason, Is.Null);
     }
 
     [Test]
