@@ -71,11 +71,11 @@ internal sealed class GuestAgentTarget : FuzzTarget
 
     /// <summary>What a command (or the connection) may fail with: the client's documented exceptions, and for a closed channel, why.</summary>
     private static bool IsExpectedFailure(Exception exception) =>
-        exception is QmpProtocolException or QmpErrorException or TimeoutException
-        || (exception is QmpConnectionClosedException && IsExpectedCause(exception.InnerException));
+        exception is GuestAgentProtocolException or GuestAgentErrorException or TimeoutException
+        || (exception is GuestAgentConnectionClosedException && IsExpectedCause(exception.InnerException));
 
     private static bool IsExpectedCause(Exception? cause) =>
-        cause is null or QmpProtocolException or QmpConnectionClosedException or TimeoutException || (cause is IOException && cause.GetType() == typeof(IOException));
+        cause is null or GuestAgentProtocolException or GuestAgentConnectionClosedException or TimeoutException || (cause is IOException && cause.GetType() == typeof(IOException));
 
     private static async Task RunAsync(byte[] input)
     {

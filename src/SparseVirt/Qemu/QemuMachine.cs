@@ -1,6 +1,4 @@
-using System.ComponentModel;
 using System.Diagnostics;
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SparseVirt.Qemu.CommandLine;
@@ -19,7 +17,9 @@ public sealed partial class QemuMachine : IAsyncDisposable
 {
     private readonly QemuLaunchOptions _options;
     private readonly ILogger _logger;
-    private readonly PrivateSocketDirectory _socketDirectory;
+    private const string SocketFolderPrefix = "sparsevirt-qemu-";
+    private const string GuestAgentSocketName = "guest-agent.sock";
+    private readonly string _socketDirectory;
     private readonly BoundedLineBuffer _standardError;
     private readonly BoundedLineBuffer _standardOutput;
     private readonly List<string> _commandLine;
@@ -29,7 +29,7 @@ public sealed partial class QemuMachine : IAsyncDisposable
     private QmpClient? _qmp;
     private int _disposed;
 
-    private QemuMachine(QemuMachineDefinition definition, string binaryPath, QemuLaunchOptions options, PrivateSocketDirectory socketDirectory)
+    private QemuMachine(QemuMachineDefinition definition, string binaryPath, QemuLaunchOptions options, string socketDirectory)
     {
         Definition = definition;
         BinaryPath = binaryPath;
@@ -39,9 +39,9 @@ public sealed partial class QemuMachine : IAsyncDisposable
         _standardError = new BoundedLineBuffer(options.OutputTailLines);
         _standardOutput = new BoundedLineBuffer(options.OutputTailLines);
         var sockets = new QemuLaunchSockets(
-            socketDirectory.Combine("qmp.sock"),
-            definition.Serial.Kind == QemuSerialConsoleKind.Captured ? socketDirectory.Combine("serial.sock") : null,
-            definition.GuestAgent ? definition.GuestAgentSocketPath ?? socketDirectory.Combine("guest-agent.sock") : null);
+            Path.Combine(socketDirectory, "qmp.sock"),
+            definition.Serial.Kind == QemuSerialConsoleKind.Captured ? Path.Combine(socketDirectory, "serial.sock") : null,
+            definition.GuestAgent ? definition.GuestAgentSocketPath ?? Path.Combine(socketDirectory, GuestAgentSocketName) : null);
         Sockets = sockets;
         Arguments = QemuArgumentRenderer.Render(definition, sockets);
         _commandLine = [binaryPath, .. Arguments];
@@ -121,7 +121,7 @@ public sealed partial class QemuMachine : IAsyncDisposable
             }
         }
         cancellationToken.ThrowIfCancellationRequested();
-        var machine = new QemuMachine(definition, binaryPath, options, PrivateSocketDirectory.Create());
+        var machine = new QemuMachine(definition, binaryPath, options, PrivateFolders.CreateForSockets(SocketFolderPrefix, GuestAgentSocketName.Length));
         try
         {
             // A machine that starts paused runs nothing of the guest until it is resumed, so it is launched while the
@@ -156,185 +156,6 @@ public sealed partial class QemuMachine : IAsyncDisposable
         if (problems.Count > 0)
         {
             throw new QemuDefinitionException(problems);
-        }
-    }
-
-    /// <summary>Blocking form of <see cref="StartAsync"/>.</summary>
-    /// <inheritdoc cref="StartAsync" path="/exception"/>
-    public static QemuMachine Start(
-        QemuMachineDefinition definition, QemuLaunchOptions? options = null, IProgress<QemuStartupProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        StartAsync(definition, options, progress, cancellationToken).GetAwaiter().GetResult();
-
-    /// <summary>Waits until QEMU exits (for example after the guest powers off) and returns its exit code.</summary>
-    public Task<int> WaitForExitAsync(CancellationToken cancellationToken = default) => _exited.WaitAsync(cancellationToken);
-
-    /// <summary>
-    /// Waits until QEMU exits, as <see cref="WaitForExitAsync"/> does, and also watches for the VM stopping by itself
-    /// in a run state it cannot leave: on each QMP <c>STOP</c> it asks <c>query-status</c>, and a run state of
-    /// <c>internal-error</c> (the accelerator failed: KVM's <c>KVM internal error</c>) or <c>guest-panicked</c> ends the
-    /// wait with a typed failure naming the accelerator, instead of a wait for an exit that never comes. A pause
-    /// asked for over QMP is not a failure: the wait goes on.
-    /// </summary>
-    /// <exception cref="QemuGuestStoppedException">The VM stopped in <c>internal-error</c> or <c>guest-panicked</c>; QEMU still runs, stopped.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public async Task<int> WaitForGuestAsync(CancellationToken cancellationToken = default)
-    {
-        QmpEventMark since = Qmp.MarkEvents();
-        while (true)
-        {
-            using var stopWait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            Task<QmpEvent> stopped = Qmp.WaitForEventAsync("STOP", null, Timeout.InfiniteTimeSpan, since, stopWait.Token);
-            Task<int> exited = _exited.WaitAsync(cancellationToken);
-            if (await Task.WhenAny(stopped, exited).ConfigureAwait(false) == exited || !stopped.IsCompletedSuccessfully)
-            {
-                await stopWait.CancelAsync().ConfigureAwait(false);
-                await ((Task)stopped).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                // The connection ends as QEMU exits; the exit (or the caller's cancellation) is the answer.
-                return await exited.ConfigureAwait(false);
-            }
-            since = Qmp.MarkEvents();
-            QmpStatusInfo status;
-            try
-            {
-                status = await Qmp.QueryStatusAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (QmpConnectionClosedException)
-            {
-                return await exited.ConfigureAwait(false);
-            }
-            if (status.Status is QemuGuestStoppedException.InternalErrorRunState or QemuGuestStoppedException.GuestPanickedRunState)
-            {
-                string tail = StandardErrorTail;
-                string cause = status.Status == QemuGuestStoppedException.InternalErrorRunState
-                    ? $"the {Accelerator.ToString().ToUpperInvariant()} accelerator failed to run the guest"
-                    : "the guest panicked";
-                string said = tail.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault(line => line.Contains("error", StringComparison.OrdinalIgnoreCase)) is { } line
-                    ? $" (QEMU: {line})"
-                    : "";
-                QemuLog.GuestStopped(_logger, ProcessId, status.Status, Accelerator);
-                throw new QemuGuestStoppedException($"The virtual machine stopped with run state {status.Status}: {cause}{said}.", status.Status, Accelerator, tail);
-            }
-        }
-    }
-
-    /// <summary>
-    /// Stops the VM: presses the power button and waits up to <paramref name="gracefulTimeout"/> for the guest to power
-    /// off; then sends <c>quit</c> and waits up to <see cref="QemuLaunchOptions.QuitTimeout"/>; then kills the process tree.
-    /// </summary>
-    /// <param name="gracefulTimeout">How long the guest may take to shut down; zero skips the power button.</param>
-    /// <param name="gracefulCancellation">Cuts the guest's shutdown short: QEMU is told to quit at once.</param>
-    /// <param name="forcefulCancellation">Cuts every wait short: the process is killed at once.</param>
-    public async Task<QemuStopResult> StopAsync(TimeSpan gracefulTimeout, CancellationToken gracefulCancellation = default, CancellationToken forcefulCancellation = default)
-    {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        if (HasExited)
-        {
-            return new QemuStopResult(QemuStopMethod.AlreadyExited, await _exited.ConfigureAwait(false));
-        }
-        if (gracefulTimeout > TimeSpan.Zero && !gracefulCancellation.IsCancellationRequested && !forcefulCancellation.IsCancellationRequested)
-        {
-            QemuLog.PowerdownRequested(_logger, ProcessId, gracefulTimeout);
-            if (await RequestAndAwaitExitAsync("system_powerdown", token => Qmp.SystemPowerdownAsync(token), gracefulTimeout, gracefulCancellation, forcefulCancellation).ConfigureAwait(false))
-            {
-                return new QemuStopResult(QemuStopMethod.GuestPowerdown, await _exited.ConfigureAwait(false));
-            }
-            QemuLog.EscalatingToQuit(_logger, ProcessId);
-        }
-        if (!forcefulCancellation.IsCancellationRequested
-            && await RequestAndAwaitExitAsync("quit", token => Qmp.QuitAsync(token), _options.QuitTimeout, forcefulCancellation).ConfigureAwait(false))
-        {
-            return new QemuStopResult(QemuStopMethod.Quit, await _exited.ConfigureAwait(false));
-        }
-        return new QemuStopResult(QemuStopMethod.Killed, await KillCoreAsync().ConfigureAwait(false));
-    }
-
-    /// <summary>Kills the QEMU process tree at once and waits for it to be gone; returns the exit code.</summary>
-    public Task<int> KillAsync() => KillCoreAsync();
-
-    /// <summary>Ends QEMU if it still runs (<c>quit</c>, then kill), waits for the process to be reaped and removes the sockets.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-        if (_process is not null && !HasExited)
-        {
-            if (_qmp is not null && _qmp.CloseReason is null)
-            {
-                await RequestAndAwaitExitAsync("quit", token => _qmp.QuitAsync(token), _options.QuitTimeout, CancellationToken.None).ConfigureAwait(false);
-            }
-            if (!HasExited)
-            {
-                await KillCoreAsync().ConfigureAwait(false);
-            }
-        }
-        if (_qmp is not null)
-        {
-            await _qmp.DisposeAsync().ConfigureAwait(false);
-        }
-        if (Serial is not null)
-        {
-            await Serial.DisposeAsync().ConfigureAwait(false);
-        }
-        await _outputDrained.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        _process?.Dispose();
-        _socketDirectory.Dispose();
-    }
-
-    /// <summary>
-    /// Sends a shutdown request and waits for QEMU to exit, all within <paramref name="timeout"/> (a QEMU that does not
-    /// even answer must not hold the caller longer). Returns whether QEMU exited.
-    /// </summary>
-    private async Task<bool> RequestAndAwaitExitAsync(string step, Func<CancellationToken, Task> request, TimeSpan timeout, CancellationToken cancellationToken, CancellationToken otherCancellationToken = default)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, otherCancellationToken);
-        deadline.CancelAfter(timeout);
-        try
-        {
-            await request(deadline.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is QmpConnectionClosedException or QmpErrorException or QmpProtocolException or TimeoutException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
-        {
-            // A closed connection usually means QEMU is exiting already; waiting for the exit below tells.
-            QemuLog.ShutdownStepFailed(_logger, ProcessId, step, e.Message);
-        }
-        try
-        {
-            await _exited.WaitAsync(deadline.Token).ConfigureAwait(false);
-            return true;
-        }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
-        {
-            return HasExited;
-        }
-    }
-
-    private async Task<int> KillCoreAsync()
-    {
-        if (_process is null)
-        {
-            return 0;
-        }
-        if (!HasExited)
-        {
-            QemuLog.Killing(_logger, ProcessId);
-            try
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-            catch (InvalidOperationException)
-            {
-                // It exited between the check and the kill.
-            }
-        }
-        try
-        {
-            return await _exited.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
-        }
-        catch (TimeoutException e)
-        {
-            throw new IOException($"QEMU process {ProcessId} did not exit within 30 s of being killed.", e);
         }
     }
 }

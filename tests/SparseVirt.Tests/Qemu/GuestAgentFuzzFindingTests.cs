@@ -59,18 +59,18 @@ public sealed class GuestAgentFuzzFindingTests
 
         // "pid": "4242" (a string)
         var exec = await AnswerAsync(agent, Capture(client.ExecAsync("/bin/echo")), turns[4]);
-        Assert.That(exec, Is.TypeOf<QmpProtocolException>().And.Message.Contains("without a pid"));
+        Assert.That(exec, Is.TypeOf<GuestAgentProtocolException>().And.Message.Contains("without a pid"));
         // "exitcode": "0" (a string), "signal": 1.5: not integers, so absent
         GuestExecStatus status = await AnswerAsync(agent, client.GetExecStatusAsync(4242), turns[5]);
         Assert.That((status.Exited, status.ExitCode, status.Signal), Is.EqualTo((true, (int?)null, (int?)null)));
         // {} for a handle
         var open = await AnswerAsync(agent, Capture(client.OpenFileAsync("/etc/hostname")), turns[6]);
-        Assert.That(open, Is.TypeOf<QmpProtocolException>().And.Message.Contains("not a handle"));
+        Assert.That(open, Is.TypeOf<GuestAgentProtocolException>().And.Message.Contains("not a handle"));
         GuestFileChunk chunk = await AnswerAsync(agent, client.ReadFileAsync(1000, 4096), turns[7]);
         Assert.That(chunk.Data, Is.EqualTo("hello"u8.ToArray()));
         // "count": "5" (a string)
         var write = await AnswerAsync(agent, Capture(client.WriteFileAsync(1000, "hello"u8.ToArray())), turns[8]);
-        Assert.That(write, Is.TypeOf<QmpProtocolException>().And.Message.Contains("without a count"));
+        Assert.That(write, Is.TypeOf<GuestAgentProtocolException>().And.Message.Contains("without a count"));
     }
 
     /// <summary>The exception <paramref name="command"/> fails with, or null.</summary>

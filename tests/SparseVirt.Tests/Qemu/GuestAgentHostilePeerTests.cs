@@ -37,11 +37,11 @@ public sealed class GuestAgentHostilePeerTests
     }
 
     /// <summary>The pending command fails naming itself; a later command fails at once, without waiting for its timeout.</summary>
-    private static async Task<QmpConnectionClosedException> AssertFailsAsync(GuestAgentClient client, Task<GuestAgentInfo> pending)
+    private static async Task<GuestAgentConnectionClosedException> AssertFailsAsync(GuestAgentClient client, Task<GuestAgentInfo> pending)
     {
-        var error = await Assert.ThrowsAsync<QmpConnectionClosedException>(() => pending);
+        var error = await Assert.ThrowsAsync<GuestAgentConnectionClosedException>(() => pending);
         Assert.That(error!.Message, Does.Contain("guest-info"), "the failure names the command");
-        var later = await Assert.ThrowsAsync<QmpConnectionClosedException>(() => client.PingAsync());
+        var later = await Assert.ThrowsAsync<GuestAgentConnectionClosedException>(() => client.PingAsync());
         Assert.That(later!.Message, Does.Contain("guest-"));
         return error;
     }
@@ -59,8 +59,8 @@ public sealed class GuestAgentHostilePeerTests
         {
             await Task.WhenAny(agent.SendRawAsync(piece), pending);
         }
-        QmpConnectionClosedException error = await AssertFailsAsync(client, pending);
-        Assert.That(error.InnerException, Is.TypeOf<QmpProtocolException>());
+        GuestAgentConnectionClosedException error = await AssertFailsAsync(client, pending);
+        Assert.That(error.InnerException, Is.TypeOf<GuestAgentProtocolException>());
         Assert.That(error.Message, Does.Contain("4096 bytes"));
     }
 
@@ -71,8 +71,8 @@ public sealed class GuestAgentHostilePeerTests
         await using GuestAgentClient _ = client;
         Task<GuestAgentInfo> pending = await PendingAsync(client, agent);
         await agent.SendRawAsync((byte[])[.. Encoding.ASCII.GetBytes("{\"return\": {\"version\": \"bad "), 0xC3, 0x28, .. "\"}}\n"u8]);
-        QmpConnectionClosedException error = await AssertFailsAsync(client, pending);
-        Assert.That(error.InnerException, Is.TypeOf<QmpProtocolException>());
+        GuestAgentConnectionClosedException error = await AssertFailsAsync(client, pending);
+        Assert.That(error.InnerException, Is.TypeOf<GuestAgentProtocolException>());
         Assert.That(error.InnerException!.Message, Does.Contain("not valid UTF-8"));
     }
 
@@ -84,8 +84,8 @@ public sealed class GuestAgentHostilePeerTests
         Task<GuestAgentInfo> pending = await PendingAsync(client, agent);
         const int Depth = 1000; // within the 4096-byte limit, far past any parser's depth limit
         await agent.SendAsync($"{{\"return\": {new string('[', Depth)}{new string(']', Depth)}}}");
-        QmpConnectionClosedException error = await AssertFailsAsync(client, pending);
-        Assert.That(error.InnerException, Is.TypeOf<QmpProtocolException>());
+        GuestAgentConnectionClosedException error = await AssertFailsAsync(client, pending);
+        Assert.That(error.InnerException, Is.TypeOf<GuestAgentProtocolException>());
         Assert.That(error.InnerException!.Message, Does.Contain("depth").IgnoreCase);
     }
 
@@ -97,7 +97,7 @@ public sealed class GuestAgentHostilePeerTests
         Task<GuestAgentInfo> pending = await PendingAsync(client, agent);
         await agent.SendRawAsync(Encoding.ASCII.GetBytes("{\"return\": {\"version\": \"8."));
         await agent.CloseAsync();
-        QmpConnectionClosedException error = await AssertFailsAsync(client, pending);
+        GuestAgentConnectionClosedException error = await AssertFailsAsync(client, pending);
         Assert.That(error.Message, Does.Contain("middle of a reply"));
     }
 
@@ -109,7 +109,7 @@ public sealed class GuestAgentHostilePeerTests
         await agent.ReadRequestAsync();
         await agent.SendRawAsync("{\"return\": 1"u8.ToArray());
         await agent.CloseAsync();
-        var error = await Assert.ThrowsAsync<QmpConnectionClosedException>(() => connecting);
+        var error = await Assert.ThrowsAsync<GuestAgentConnectionClosedException>(() => connecting);
         Assert.That(error!.Message, Does.Contain("guest-sync-delimited"));
     }
 
@@ -120,7 +120,7 @@ public sealed class GuestAgentHostilePeerTests
         Task<GuestAgentClient> connecting = GuestAgentClient.ConnectAsync(agent.ClientStream, Options);
         await agent.ReadRequestAsync();
         await agent.SendRawAsync((byte[])[0xFF, .. "{\"return\": 1}\n"u8]);
-        var error = await Assert.ThrowsAsync<QmpProtocolException>(() => connecting);
+        var error = await Assert.ThrowsAsync<GuestAgentProtocolException>(() => connecting);
         Assert.That(error!.Message, Does.Contain("not the id"));
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using SparseVirt.Qemu;
 using SparseVirt.Qemu.Qmp;
 
 namespace SparseVirt.Tests.Qemu;
@@ -161,8 +162,11 @@ public sealed class QmpClientProtocolTests
         Assert.That(request.GetProperty("execute").GetString(), Is.EqualTo("query-status"));
     }
 
-    [Test]
-    public async Task A_command_without_reply_times_out_and_its_late_reply_is_dropped()
+    // The specification asks clients to drop replies to ids they no longer wait for; a late error is such a reply too,
+    // not one that answers no command sent.
+    [TestCase("""{"return": "late", "id": ID}""")]
+    [TestCase("""{"id": ID, "error": {"class": "GenericError", "desc": "too late"}}""")]
+    public async Task A_command_without_reply_times_out_and_its_late_reply_is_dropped(string lateReply)
     {
         (QmpClient client, FakeQmpServer server) = await ConnectAsync(FastOptions.WithCommandTimeout(TimeSpan.FromMilliseconds(200)));
         await using QmpClient _ = client;
@@ -171,13 +175,40 @@ public sealed class QmpClientProtocolTests
         var error = await Assert.ThrowsAsync<TimeoutException>(() => slow);
         Assert.That(error!.Message, Does.Contain("'slow'"));
 
-        await server.SendAsync($$"""{"return": "late", "id": {{slowRequest.GetProperty("id").GetRawText()}}}""");
+        await server.SendAsync(lateReply.Replace("ID", slowRequest.GetProperty("id").GetRawText(), StringComparison.Ordinal));
         Task<QmpStatusInfo> status = client.QueryStatusAsync();
         JsonElement statusRequest = await server.ReadRequestAsync();
         await server.SendAsync($$"""{"return": {"status": "paused", "singlestep": false, "running": false}, "id": {{statusRequest.GetProperty("id").GetRawText()}}}""");
         QmpStatusInfo info = await status;
         Assert.That(info.Status, Is.EqualTo("paused"));
         Assert.That(info.Running, Is.False);
+        Assert.That(client.CloseReason, Is.Null);
+    }
+
+    [TestCase("""{"error": {"class": "GenericError", "desc": "JSON parse error, invalid keyword 'x'"}}""", "(none)")]
+    [TestCase("""{"id": 9999, "error": {"class": "GenericError", "desc": "JSON parse error, invalid keyword 'x'"}}""", "9999")]
+    public async Task An_error_answering_no_command_sent_fails_what_is_pending_at_once_and_ends_the_connection(string uncorrelated, string id)
+    {
+        // The commands would wait 20 s for their own replies; they must fail as soon as the error arrives.
+        (QmpClient client, FakeQmpServer server) = await ConnectAsync(FastOptions.WithCommandTimeout(TimeSpan.FromSeconds(20)));
+        await using QmpClient _ = client;
+        Task<QmpEvent> waiting = client.WaitForEventAsync("SHUTDOWN", TimeSpan.FromSeconds(20));
+        Task<JsonElement> first = client.ExecuteAsync("first");
+        Task<QmpStatusInfo> second = client.QueryStatusAsync();
+        await server.ReadRequestAsync();
+        await server.ReadRequestAsync();
+        await server.SendAsync(uncorrelated);
+
+        var error = await Assert.ThrowsAsync<QmpConnectionClosedException>(() => first.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.That(error!.Message, Does.Contain("'first'").And.Contain("answers no command").And.Contain("JSON parse error"));
+        Assert.That(error.InnerException, Is.TypeOf<QmpProtocolException>());
+        Assert.That(error.InnerException!.Message, Does.Contain($"id {id}"));
+        Assert.That(error, Is.InstanceOf<QemuProtocolException>().And.InstanceOf<IOException>());
+        await Assert.ThrowsAsync<QmpConnectionClosedException>(() => second.WaitAsync(TimeSpan.FromSeconds(5)));
+        await Assert.ThrowsAsync<QmpConnectionClosedException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(5)));
+        await client.Completion.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.That(client.CloseReason, Is.TypeOf<QmpProtocolException>());
+        await Assert.ThrowsAsync<QmpConnectionClosedException>(() => client.ExecuteAsync("after-close"));
     }
 
     [Test]

@@ -16,6 +16,7 @@ namespace SparseVirt.Nbd;
 /// </summary>
 public sealed class NbdServer : IAsyncDisposable
 {
+    private const string SocketName = "nbd.sock";
     private readonly Socket _listener;
     private readonly ExportRegistry _registry;
     private readonly NbdServerOptions _options;
@@ -84,9 +85,9 @@ public sealed class NbdServer : IAsyncDisposable
                 {
                     // A new folder only this user can enter, so nobody else can reach the socket in it; those left by
                     // killed servers are swept first.
-                    privateDirectory = PrivateFolders.Create("sparsevirt-nbd-");
+                    privateDirectory = PrivateFolders.CreateForSockets("sparsevirt-nbd-", SocketName.Length);
                 }
-                socketPath = options.UnixSocketPath ?? Path.Combine(privateDirectory!, "nbd.sock");
+                socketPath = options.UnixSocketPath ?? Path.Combine(privateDirectory!, SocketName);
                 listener = NbdListener.BindUnix(socketPath);
             }
             var server = new NbdServer(listener, registry, options, socketPath, privateDirectory);
@@ -98,7 +99,7 @@ public sealed class NbdServer : IAsyncDisposable
             registry.Dispose();
             if (privateDirectory is not null)
             {
-                Directory.Delete(privateDirectory, recursive: true);
+                PrivateFolders.Delete(privateDirectory);
             }
             throw;
         }

@@ -27,6 +27,45 @@ internal static class QemuArgumentRenderer
     public static List<string> Render(QemuMachineDefinition definition, QemuLaunchSockets? launchSockets)
     {
         var arguments = new List<string>();
+        RenderMachine(definition, arguments);
+        if (launchSockets is not null)
+        {
+            // QEMU connects to the library's listening socket as a client: the socket exists before QEMU starts, so there is no race.
+            arguments.AddRange("-chardev", $"socket,id={MonitorChardevId},path={QemuOptionValue.Escape(launchSockets.MonitorPath)},server=off");
+            arguments.AddRange("-mon", $"chardev={MonitorChardevId},mode=control");
+        }
+        RenderSerial(definition, launchSockets, arguments);
+        if (definition.GuestAgent && (launchSockets?.GuestAgentPath ?? definition.GuestAgentSocketPath) is { } agentSocket)
+        {
+            // QEMU listens and does not wait: the agent in the guest starts long after QEMU, and a client connects when it wants.
+            arguments.AddRange("-chardev", $"socket,id={GuestAgentChardevId},path={QemuOptionValue.Escape(agentSocket)},server=on,wait=off");
+            arguments.AddRange("-device", "virtio-serial-pci,id=" + GuestAgentSerialId);
+            arguments.AddRange("-device", $"virtserialport,bus={GuestAgentSerialId}.0,chardev={GuestAgentChardevId},name=org.qemu.guest_agent.0");
+        }
+        QemuDiskRenderer.Render(definition, arguments);
+        if (definition.KernelBoot is { } boot)
+        {
+            arguments.AddRange("-kernel", boot.KernelPath);
+            if (boot.InitrdPath is { } initrd)
+            {
+                arguments.AddRange("-initrd", initrd);
+            }
+            if (boot.CommandLine is { } commandLine)
+            {
+                arguments.AddRange("-append", commandLine);
+            }
+        }
+        if (definition.Network is { } network)
+        {
+            RenderNetwork(network, arguments);
+        }
+        arguments.AddRange(definition.ExtraArguments);
+        return arguments;
+    }
+
+    /// <summary>The machine itself: name, type, accelerators, CPU, memory, defaults, display, paused start.</summary>
+    private static void RenderMachine(QemuMachineDefinition definition, List<string> arguments)
+    {
         if (definition.Name is { } name)
         {
             arguments.AddRange("-name", "guest=" + QemuOptionValue.Escape(name));
@@ -61,46 +100,18 @@ internal static class QemuArgumentRenderer
         {
             arguments.Add("-S");
         }
-        if (launchSockets is not null)
+    }
+
+    private static void RenderNetwork(QemuUserNetwork network, List<string> arguments)
+    {
+        var netdev = new StringBuilder("user,id=" + NetworkId);
+        foreach (QemuPortForward forward in network.PortForwards)
         {
-            // QEMU connects to the library's listening socket as a client: the socket exists before QEMU starts, so there is no race.
-            arguments.AddRange("-chardev", $"socket,id={MonitorChardevId},path={QemuOptionValue.Escape(launchSockets.MonitorPath)},server=off");
-            arguments.AddRange("-mon", $"chardev={MonitorChardevId},mode=control");
+            string protocol = forward.Protocol == QemuPortForwardProtocol.Udp ? "udp" : "tcp";
+            netdev.Append(CultureInfo.InvariantCulture, $",hostfwd={protocol}:{forward.HostAddress}:{forward.HostPort}-:{forward.GuestPort}");
         }
-        RenderSerial(definition, launchSockets, arguments);
-        if (definition.GuestAgent && (launchSockets?.GuestAgentPath ?? definition.GuestAgentSocketPath) is { } agentSocket)
-        {
-            // QEMU listens and does not wait: the agent in the guest starts long after QEMU, and a client connects when it wants.
-            arguments.AddRange("-chardev", $"socket,id={GuestAgentChardevId},path={QemuOptionValue.Escape(agentSocket)},server=on,wait=off");
-            arguments.AddRange("-device", "virtio-serial-pci,id=" + GuestAgentSerialId);
-            arguments.AddRange("-device", $"virtserialport,bus={GuestAgentSerialId}.0,chardev={GuestAgentChardevId},name=org.qemu.guest_agent.0");
-        }
-        QemuDiskRenderer.Render(definition, arguments);
-        if (definition.KernelBoot is { } boot)
-        {
-            arguments.AddRange("-kernel", boot.KernelPath);
-            if (boot.InitrdPath is { } initrd)
-            {
-                arguments.AddRange("-initrd", initrd);
-            }
-            if (boot.CommandLine is { } commandLine)
-            {
-                arguments.AddRange("-append", commandLine);
-            }
-        }
-        if (definition.Network is { } network)
-        {
-            var netdev = new StringBuilder("user,id=" + NetworkId);
-            foreach (QemuPortForward forward in network.PortForwards)
-            {
-                string protocol = forward.Protocol == QemuPortForwardProtocol.Udp ? "udp" : "tcp";
-                netdev.Append(CultureInfo.InvariantCulture, $",hostfwd={protocol}:{forward.HostAddress}:{forward.HostPort}-:{forward.GuestPort}");
-            }
-            arguments.AddRange("-netdev", netdev.ToString());
-            arguments.AddRange("-device", $"{QemuOptionValue.Escape(network.DeviceModel)},netdev={NetworkId}");
-        }
-        arguments.AddRange(definition.ExtraArguments);
-        return arguments;
+        arguments.AddRange("-netdev", netdev.ToString());
+        arguments.AddRange("-device", $"{QemuOptionValue.Escape(network.DeviceModel)},netdev={NetworkId}");
     }
 
     private static string RenderSmp(QemuSmp smp)

@@ -34,26 +34,7 @@ internal static class QemuDiskValidator
                 continue;
             }
             CheckChain(disk, where, problems);
-            if (!Enum.IsDefined(disk.Interface))
-            {
-                problems.Add($"{where}.Interface: {(int)disk.Interface} is not a known disk interface.");
-            }
-            if (disk.Cache is { } cache && !Enum.IsDefined(cache))
-            {
-                problems.Add($"{where}.Cache: {(int)cache} is not a known cache mode.");
-            }
-            if (disk.ReadOnly && disk.Interface == QemuDiskInterface.Ide)
-            {
-                problems.Add($"{where}.ReadOnly: QEMU's ide-hd cannot attach a read-only disk; use another interface or Snapshot.");
-            }
-            if (disk.ReadOnly && disk.Snapshot)
-            {
-                problems.Add($"{where}: ReadOnly and Snapshot both set; Snapshot already leaves the file unchanged while letting the guest write.");
-            }
-            if (disk.Interface == QemuDiskInterface.Ide && definition.Architecture != QemuArchitecture.X86_64)
-            {
-                problems.Add($"{where}.Interface: IDE exists only on x86 machine types (pc, q35).");
-            }
+            CheckSettings(definition, disk, where, problems);
             if (disk.BootIndex is { } bootIndex)
             {
                 if (bootIndex < 0)
@@ -69,6 +50,31 @@ internal static class QemuDiskValidator
                     bootIndexes.Add(bootIndex, i);
                 }
             }
+        }
+    }
+
+    /// <summary>The disk's own settings: known enum values, and combinations QEMU refuses or that make no sense.</summary>
+    private static void CheckSettings(QemuMachineDefinition definition, QemuDisk disk, string where, List<string> problems)
+    {
+        if (!Enum.IsDefined(disk.Interface))
+        {
+            problems.Add($"{where}.Interface: {(int)disk.Interface} is not a known disk interface.");
+        }
+        if (disk.Cache is { } cache && !Enum.IsDefined(cache))
+        {
+            problems.Add($"{where}.Cache: {(int)cache} is not a known cache mode.");
+        }
+        if (disk.ReadOnly && disk.Interface == QemuDiskInterface.Ide)
+        {
+            problems.Add($"{where}.ReadOnly: QEMU's ide-hd cannot attach a read-only disk; use another interface or Snapshot.");
+        }
+        if (disk.ReadOnly && disk.Snapshot)
+        {
+            problems.Add($"{where}: ReadOnly and Snapshot both set; Snapshot already leaves the file unchanged while letting the guest write.");
+        }
+        if (disk.Interface == QemuDiskInterface.Ide && definition.Architecture != QemuArchitecture.X86_64)
+        {
+            problems.Add($"{where}.Interface: IDE exists only on x86 machine types (pc, q35).");
         }
     }
 

@@ -12,12 +12,12 @@ public sealed partial class GuestAgentClient
 
     /// <summary>The agent's version and commands (<c>guest-info</c>).</summary>
     public async Task<GuestAgentInfo> GetInfoAsync(CancellationToken cancellationToken = default) =>
-        QmpClient.Deserialize("guest-info", await ExecuteAsync("guest-info", null, cancellationToken).ConfigureAwait(false), GuestAgentJsonContext.Default.GuestAgentInfo)
+        QmpWire.Deserialize("guest-info", await ExecuteAsync("guest-info", null, cancellationToken).ConfigureAwait(false), GuestAgentJsonContext.Default.GuestAgentInfo, Protocol)
             .WithMissingMembersDefaulted();
 
     /// <summary>The guest operating system (<c>guest-get-osinfo</c>).</summary>
     public async Task<GuestOsInfo> GetOsInfoAsync(CancellationToken cancellationToken = default) =>
-        QmpClient.Deserialize("guest-get-osinfo", await ExecuteAsync("guest-get-osinfo", null, cancellationToken).ConfigureAwait(false), GuestAgentJsonContext.Default.GuestOsInfo);
+        QmpWire.Deserialize("guest-get-osinfo", await ExecuteAsync("guest-get-osinfo", null, cancellationToken).ConfigureAwait(false), GuestAgentJsonContext.Default.GuestOsInfo, Protocol);
 
     /// <summary>Starts <paramref name="path"/> with <paramref name="arguments"/> in the guest (<c>guest-exec</c>) and returns its pid.</summary>
     public async Task<long> ExecAsync(string path, IReadOnlyList<string>? arguments = null, bool captureOutput = true, CancellationToken cancellationToken = default)
@@ -31,7 +31,7 @@ public sealed partial class GuestAgentClient
         JsonElement reply = await ExecuteAsync("guest-exec", new JsonObject { ["path"] = path, ["arg"] = args, ["capture-output"] = captureOutput }, cancellationToken).ConfigureAwait(false);
         return reply.ValueKind == JsonValueKind.Object && reply.TryGetProperty("pid", out JsonElement pid) && TryGetInteger(pid, out long value)
             ? value
-            : throw new QmpProtocolException($"guest-exec answered without a pid: {reply.GetRawText()}");
+            : throw new GuestAgentProtocolException($"guest-exec answered without a pid: {reply.GetRawText()}");
     }
 
     /// <summary>The state of process <paramref name="pid"/> started by <see cref="ExecAsync"/> (<c>guest-exec-status</c>).</summary>
@@ -40,7 +40,7 @@ public sealed partial class GuestAgentClient
         JsonElement reply = await ExecuteAsync("guest-exec-status", new JsonObject { ["pid"] = pid }, cancellationToken).ConfigureAwait(false);
         if (reply.ValueKind != JsonValueKind.Object || !reply.TryGetProperty("exited", out JsonElement exited) || exited.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
         {
-            throw new QmpProtocolException($"guest-exec-status answered without 'exited': {reply.GetRawText()}");
+            throw new GuestAgentProtocolException($"guest-exec-status answered without 'exited': {reply.GetRawText()}");
         }
         return new GuestExecStatus(exited.GetBoolean(), OptionalInt(reply, "exitcode"), OptionalInt(reply, "signal"), Base64(reply, "out-data"), Base64(reply, "err-data"));
     }
@@ -77,7 +77,7 @@ public sealed partial class GuestAgentClient
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         JsonElement reply = await ExecuteAsync("guest-file-open", new JsonObject { ["path"] = path, ["mode"] = mode }, cancellationToken).ConfigureAwait(false);
-        return TryGetInteger(reply, out long handle) ? handle : throw new QmpProtocolException($"guest-file-open answered {reply.GetRawText()}, not a handle.");
+        return TryGetInteger(reply, out long handle) ? handle : throw new GuestAgentProtocolException($"guest-file-open answered {reply.GetRawText()}, not a handle.");
     }
 
     /// <summary>Reads up to <paramref name="count"/> bytes from <paramref name="handle"/> (<c>guest-file-read</c>).</summary>
@@ -93,7 +93,7 @@ public sealed partial class GuestAgentClient
     public async Task<int> WriteFileAsync(long handle, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
     {
         JsonElement reply = await ExecuteAsync("guest-file-write", new JsonObject { ["handle"] = handle, ["buf-b64"] = Convert.ToBase64String(data.Span) }, cancellationToken).ConfigureAwait(false);
-        return OptionalInt(reply, "count") ?? throw new QmpProtocolException($"guest-file-write answered without a count: {reply.GetRawText()}");
+        return OptionalInt(reply, "count") ?? throw new GuestAgentProtocolException($"guest-file-write answered without a count: {reply.GetRawText()}");
     }
 
     /// <summary>Closes <paramref name="handle"/> (<c>guest-file-close</c>).</summary>
@@ -152,7 +152,7 @@ public sealed partial class GuestAgentClient
         }
         catch (FormatException e)
         {
-            throw new QmpProtocolException($"The guest agent's '{member}' is not valid base64.", e);
+            throw new GuestAgentProtocolException($"The guest agent's '{member}' is not valid base64.", e);
         }
     }
 }

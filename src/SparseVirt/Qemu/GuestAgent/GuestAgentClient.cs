@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Text.Json;
@@ -22,25 +21,27 @@ namespace SparseVirt.Qemu.GuestAgent;
 public sealed partial class GuestAgentClient : IAsyncDisposable
 {
     private const byte Delimiter = 0xFF;
+
+    private static readonly JsonLineProtocol Protocol = new(
+        "guest agent", "guest agent channel", "reply",
+        static (m, e) => new GuestAgentProtocolException(m, e), static (m, e) => new GuestAgentConnectionClosedException(m, e));
+
     private readonly Stream _stream;
-    private readonly PipeReader _reader;
+    private readonly JsonLineChannel _channel;
     private readonly GuestAgentClientOptions _options;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _commandLock = new(1, 1);
     private readonly PendingMatches<Reply> _replies = new(historyCapacity: 0);
-    private readonly CancellationTokenSource _lifetime = new();
-    private readonly Task _readLoop;
-    private int _awaitingDelimiter;
     private bool _needsSync = true;
-    private int _disposed;
 
     private GuestAgentClient(Stream stream, GuestAgentClientOptions options)
     {
         _stream = stream;
-        _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true));
         _options = options;
         _logger = options.Logger ?? NullLogger.Instance;
-        _readLoop = ReadLoopAsync();
+        _channel = new JsonLineChannel(
+            PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true)), writer: null, stream, Protocol, options.MaxMessageBytes, Delimiter, Dispatch, OnEnded);
+        _channel.Start();
     }
 
     /// <summary>Connects to an agent listening on the Unix socket <paramref name="socketPath"/> and synchronises.</summary>
@@ -94,13 +95,13 @@ public sealed partial class GuestAgentClient : IAsyncDisposable
     }
 
     /// <summary>Runs <paramref name="command"/> with <paramref name="arguments"/> (or none) and returns its <c>return</c> value.</summary>
-    /// <exception cref="QmpErrorException">The agent answered with an error.</exception>
-    /// <exception cref="QmpConnectionClosedException">The channel closed first.</exception>
+    /// <exception cref="GuestAgentErrorException">The agent answered with an error.</exception>
+    /// <exception cref="GuestAgentConnectionClosedException">The channel closed first.</exception>
     /// <exception cref="TimeoutException">No reply within <see cref="GuestAgentClientOptions.CommandTimeout"/>.</exception>
     public async Task<JsonElement> ExecuteAsync(string command, JsonObject? arguments = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(command);
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        ObjectDisposedException.ThrowIf(_channel.IsDisposed, this);
         await _commandLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -116,31 +117,19 @@ public sealed partial class GuestAgentClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Closes the channel.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-        await _lifetime.CancelAsync().ConfigureAwait(false);
-        _reader.CancelPendingRead();
-        await _readLoop.ConfigureAwait(false);
-        await _reader.CompleteAsync().ConfigureAwait(false);
-        await _stream.DisposeAsync().ConfigureAwait(false);
-        _lifetime.Dispose();
-    }
+    /// <summary>Closes the channel; a command still waiting fails with <see cref="GuestAgentConnectionClosedException"/>.</summary>
+    public ValueTask DisposeAsync() => _channel.DisposeAsync();
 
     private async Task SyncCoreAsync(CancellationToken cancellationToken)
     {
         long id = _options.SyncIdSource();
         // Whatever arrives before the agent's 0xFF belongs to an earlier exchange (or is the agent's complaint about our 0xFF).
-        Volatile.Write(ref _awaitingDelimiter, 1);
+        _channel.AwaitDelimiter();
         byte[] request = [Delimiter, .. Request("guest-sync-delimited", new JsonObject { ["id"] = id })];
         JsonElement answer = await SendAndAwaitAsync(request, "guest-sync-delimited", _options.SyncTimeout, cancellationToken).ConfigureAwait(false);
         if (answer.ValueKind != JsonValueKind.Number || !answer.TryGetInt64(out long echoed) || echoed != id)
         {
-            throw new QmpProtocolException($"guest-sync-delimited answered {answer.GetRawText()}, not the id {id} it was sent.");
+            throw new GuestAgentProtocolException($"guest-sync-delimited answered {answer.GetRawText()}, not the id {id} it was sent.");
         }
         _needsSync = false;
         GuestAgentLog.Synchronised(_logger, id);
@@ -150,25 +139,28 @@ public sealed partial class GuestAgentClient : IAsyncDisposable
     {
         // Registered before sending: the reply may come back before the write returns.
         Task<Reply> reply = _replies.WaitAsync(static _ => true, long.MaxValue, timeout, $"The guest agent did not answer '{command}' within {timeout.TotalSeconds:0.###} s.", cancellationToken);
+        Reply answer;
         try
         {
             await _stream.WriteAsync(request, cancellationToken).ConfigureAwait(false);
             await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-            Reply answer = await reply.ConfigureAwait(false);
-            return answer.Error is { } error ? throw new QmpErrorException(command, error.Class, error.Description) : answer.Value;
+            answer = await reply.ConfigureAwait(false);
         }
         catch (Exception e) when (e is TimeoutException or OperationCanceledException or IOException)
         {
             // A reply may still be on its way: the next command must resynchronise rather than take it for its own.
             _needsSync = true;
             _ = reply.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-            if (e is QmpConnectionClosedException && reply.IsFaulted)
+            if (e is GuestAgentConnectionClosedException && reply.IsFaulted)
             {
                 // The channel ended while the command waited: name the command, and keep why it ended as the cause.
-                throw new QmpConnectionClosedException($"Guest agent command '{command}' got no reply: {e.Message}", e.InnerException ?? e);
+                throw new GuestAgentConnectionClosedException($"Guest agent command '{command}' got no reply: {e.Message}", e.InnerException ?? e);
             }
-            throw e is IOException ? new QmpConnectionClosedException($"Guest agent command '{command}' could not be sent: {e.Message}", e) : e;
+            throw e is IOException ? new GuestAgentConnectionClosedException($"Guest agent command '{command}' could not be sent: {e.Message}", e) : e;
         }
+        // Thrown outside the catch above: an error reply is an IOException too (QemuProtocolException), but it is an
+        // answer, so the channel stays in step.
+        return answer.Error is { } error ? throw new GuestAgentErrorException(command, error.Class, error.Description) : answer.Value;
     }
 
     private static byte[] Request(string command, JsonObject? arguments) =>

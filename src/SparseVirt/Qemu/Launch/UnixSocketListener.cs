@@ -6,14 +6,11 @@ namespace SparseVirt.Qemu.Launch;
 /// <summary>A listening Unix socket QEMU connects to as a client (its chardev has <c>server=off</c>).</summary>
 internal static class UnixSocketListener
 {
-    /// <summary>The room in <c>sockaddr_un.sun_path</c> (108 bytes on Linux, 104 on macOS), less the terminating NUL.</summary>
-    private const int MaxPathBytes = 103;
-
     public static Socket Listen(string path)
     {
-        if (Encoding.UTF8.GetByteCount(path) > MaxPathBytes)
+        if (Encoding.UTF8.GetByteCount(path) > PrivateFolders.MaxSocketPathBytes)
         {
-            throw new IOException($"The Unix socket path '{path}' is longer than {MaxPathBytes} bytes; set TMPDIR to a shorter folder.");
+            throw new IOException($"The Unix socket path '{path}' is longer than {PrivateFolders.MaxSocketPathBytes} bytes; set TMPDIR to a shorter folder.");
         }
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try

@@ -81,7 +81,7 @@ public sealed partial class QmpClient
     private async Task<JsonElement> ExecuteCoreAsync(string command, Action<Utf8JsonWriter>? writeArguments, CancellationToken cancellationToken, TimeSpan timeout)
     {
         ArgumentException.ThrowIfNullOrEmpty(command);
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        ObjectDisposedException.ThrowIf(_channel.IsDisposed, this);
         long id = Interlocked.Increment(ref _lastId);
         var pending = new PendingCommand(command);
         _pending[id] = pending;
@@ -123,7 +123,7 @@ public sealed partial class QmpClient
             {
                 throw new QmpConnectionClosedException($"QMP command '{command}' cannot be sent: the connection has ended: {reason.Message}", reason);
             }
-            await _writer.WriteAsync(request, _lifetimeToken).ConfigureAwait(false);
+            await _writer.WriteAsync(request, _channel.Lifetime).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or InvalidOperationException && e is not QmpConnectionClosedException)
         {
@@ -137,17 +137,8 @@ public sealed partial class QmpClient
         }
     }
 
-    internal static TValue Deserialize<TValue>(string command, JsonElement reply, JsonTypeInfo<TValue> typeInfo)
-    {
-        try
-        {
-            return reply.Deserialize(typeInfo) ?? throw new QmpProtocolException($"The reply of '{command}' is null.");
-        }
-        catch (JsonException e)
-        {
-            throw new QmpProtocolException($"The reply of '{command}' has an unexpected shape: {e.Message}", e);
-        }
-    }
+    private static TValue Deserialize<TValue>(string command, JsonElement reply, JsonTypeInfo<TValue> typeInfo) =>
+        QmpWire.Deserialize(command, reply, typeInfo, Protocol);
 
     private sealed class PendingCommand(string command)
     {

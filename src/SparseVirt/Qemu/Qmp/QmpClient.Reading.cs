@@ -1,38 +1,14 @@
 using System.Buffers;
-using System.Text;
 using System.Text.Json;
-using SparseVirt.Qemu.Framing;
 
 namespace SparseVirt.Qemu.Qmp;
 
-/// <summary>Reading: the read loop, and dispatching each message to the greeting, a pending command or the events.</summary>
+/// <summary>Reading: dispatching each message (a line: QEMU ends every JSON object with CRLF) to the greeting, a pending command or the events.</summary>
 public sealed partial class QmpClient
 {
-    private async Task ReadLoopAsync()
-    {
-        await Task.Yield();
-        var consumer = new MessageConsumer(this);
-        Exception? reason = null;
-        try
-        {
-            await LineReadLoop.RunAsync(_reader, _options.MaxMessageBytes, consumer, _lifetimeToken).ConfigureAwait(false);
-            reason = consumer.EndReason;
-        }
-        catch (OperationCanceledException) when (_lifetimeToken.IsCancellationRequested)
-        {
-        }
-#pragma warning disable CA1031 // Whatever ends the loop must end the connection too, or every caller would wait for its timeout.
-        catch (Exception e)
-#pragma warning restore CA1031
-        {
-            reason = e;
-        }
-        Close(reason ?? new QmpConnectionClosedException("The QMP connection was closed by the peer."));
-    }
-
     private void Dispatch(ReadOnlySequence<byte> message)
     {
-        using (JsonDocument document = QmpWire.ParseObject(message, "QMP"))
+        using (JsonDocument document = QmpWire.ParseObject(message, Protocol))
         {
             JsonElement root = document.RootElement;
             if (root.TryGetProperty("event", out JsonElement name) && name.ValueKind == JsonValueKind.String)
@@ -54,13 +30,18 @@ public sealed partial class QmpClient
             else if (root.TryGetProperty("error", out JsonElement error))
             {
                 (string errorClass, string description) = QmpWire.ReadError(error);
-                if (!root.TryGetProperty("id", out _))
-                {
-                    QmpLog.UncorrelatedError(_logger, errorClass, description);
-                }
-                else if (TakePending(root) is { } pending)
+                if (TakePending(root) is { } pending)
                 {
                     pending.Reply.TrySetException(new QmpErrorException(pending.Command, errorClass, description));
+                }
+                else if (!WasSent(root))
+                {
+                    // An error that answers no command this client sent is most likely QEMU failing to parse a request
+                    // (it cannot know the id then), whose own reply will never come. As Python's qemu.qmp does, end the
+                    // connection: every command waiting fails now rather than at its timeout.
+                    string id = root.TryGetProperty("id", out JsonElement raw) ? raw.GetRawText() : "(none)";
+                    QmpLog.UncorrelatedError(_logger, id, errorClass, description);
+                    throw new QmpProtocolException($"QEMU sent an error that answers no command (id {id}): {errorClass}: {description}");
                 }
             }
         }
@@ -105,44 +86,24 @@ public sealed partial class QmpClient
 
     private PendingCommand? TakePending(JsonElement root)
     {
-        if (root.TryGetProperty("id", out JsonElement id) && id.ValueKind == JsonValueKind.Number && id.TryGetInt64(out long value)
-            && _pending.TryRemove(value, out PendingCommand? pending))
+        if (TryGetId(root, out long id) && _pending.TryRemove(id, out PendingCommand? pending))
         {
             return pending;
         }
-        // The specification asks clients to drop replies they cannot match (e.g. of a command that timed out).
-        QmpLog.UnmatchedReply(_logger, root.TryGetProperty("id", out JsonElement raw) ? raw.GetRawText() : "(none)");
+        if (WasSent(root) || !root.TryGetProperty("error", out _))
+        {
+            // The specification asks clients to drop replies they cannot match (e.g. of a command that timed out).
+            QmpLog.UnmatchedReply(_logger, root.TryGetProperty("id", out JsonElement raw) ? raw.GetRawText() : "(none)");
+        }
         return null;
     }
 
-    /// <summary>QEMU ends every JSON object with CRLF: a message is a line; blank lines are skipped.</summary>
-    private sealed class MessageConsumer(QmpClient client) : ILineConsumer
+    /// <summary>Whether the message carries the id of a command this client sent, answered or given up since.</summary>
+    private bool WasSent(JsonElement root) => TryGetId(root, out long id) && id >= 1 && id <= Volatile.Read(ref _lastId);
+
+    private static bool TryGetId(JsonElement root, out long id)
     {
-        public Exception? EndReason { get; private set; }
-
-        public void OnLine(ReadOnlySequence<byte> line, bool isPiece)
-        {
-            if (isPiece)
-            {
-                int limit = client._options.MaxMessageBytes;
-                throw new QmpProtocolException($"A QMP message exceeds the limit of {limit} bytes (no line end within {limit + 1} bytes).");
-            }
-            if (!BoundedLineFramer.IsBlank(line))
-            {
-                client.Dispatch(line);
-            }
-        }
-
-        public void OnPartial(ReadOnlySequence<byte> rest)
-        {
-        }
-
-        public void OnEnd(ReadOnlySequence<byte> rest, bool canceled)
-        {
-            if (!canceled && !BoundedLineFramer.IsBlank(rest))
-            {
-                EndReason = new QmpConnectionClosedException($"The QMP connection closed in the middle of a message ({rest.Length} bytes without a line end).");
-            }
-        }
+        id = 0;
+        return root.TryGetProperty("id", out JsonElement value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out id);
     }
 }

@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using SparseVirt.Qemu.Framing;
 using SparseVirt.Qemu.Waiting;
 
 namespace SparseVirt.Qemu.Qmp;
@@ -14,9 +15,11 @@ namespace SparseVirt.Qemu.Qmp;
 /// </summary>
 public sealed partial class QmpClient : IAsyncDisposable
 {
-    private readonly PipeReader _reader;
+    private static readonly JsonLineProtocol Protocol = new(
+        "QMP", "QMP connection", "message", static (m, e) => new QmpProtocolException(m, e), static (m, e) => new QmpConnectionClosedException(m, e));
+
+    private readonly JsonLineChannel _channel;
     private readonly PipeWriter _writer;
-    private readonly Stream? _ownedStream;
     private readonly QmpClientOptions _options;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
@@ -25,24 +28,18 @@ public sealed partial class QmpClient : IAsyncDisposable
     private readonly PendingMatches<QmpEvent> _eventWaits;
     private readonly TaskCompletionSource<QmpGreeting> _greeting = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly CancellationTokenSource _lifetime = new();
-    private readonly CancellationToken _lifetimeToken;
     private readonly Lock _closeLock = new();
     private Exception? _closeReason;
-    private Task _readLoop = Task.CompletedTask;
     private long _lastId;
-    private int _disposed;
 
     private QmpClient(PipeReader reader, PipeWriter writer, Stream? ownedStream, QmpClientOptions options)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxMessageBytes, 64, nameof(options.MaxMessageBytes));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.EventBufferCapacity, 1, nameof(options.EventBufferCapacity));
-        _reader = reader;
         _writer = writer;
-        _ownedStream = ownedStream;
+        _channel = new JsonLineChannel(reader, writer, ownedStream, Protocol, options.MaxMessageBytes, delimiter: null, Dispatch, Close);
         _options = options;
         _logger = options.Logger ?? NullLogger.Instance;
-        _lifetimeToken = _lifetime.Token;
         _eventWaits = new PendingMatches<QmpEvent>(options.EventBufferCapacity);
         _events = Channel.CreateBounded<QmpEvent>(
             new BoundedChannelOptions(options.EventBufferCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleWriter = true },
@@ -84,28 +81,11 @@ public sealed partial class QmpClient : IAsyncDisposable
     }
 
     /// <summary>Closes the connection; commands still waiting fail with <see cref="QmpConnectionClosedException"/>.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-        await _lifetime.CancelAsync().ConfigureAwait(false);
-        _reader.CancelPendingRead();
-        await _readLoop.ConfigureAwait(false);
-        Close(new QmpConnectionClosedException("The QMP client was disposed."));
-        await _writer.CompleteAsync().ConfigureAwait(false);
-        await _reader.CompleteAsync().ConfigureAwait(false);
-        if (_ownedStream is not null)
-        {
-            await _ownedStream.DisposeAsync().ConfigureAwait(false);
-        }
-        _lifetime.Dispose();
-    }
+    public ValueTask DisposeAsync() => _channel.DisposeAsync();
 
     private async Task<QmpClient> NegotiateAsync(CancellationToken cancellationToken)
     {
-        _readLoop = ReadLoopAsync();
+        _channel.Start();
         try
         {
             Greeting = await _greeting.Task.WaitAsync(_options.NegotiationTimeout, cancellationToken).ConfigureAwait(false);

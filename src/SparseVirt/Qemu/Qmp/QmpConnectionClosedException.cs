@@ -1,7 +1,7 @@
 namespace SparseVirt.Qemu.Qmp;
 
 /// <summary>The QMP connection ended (QEMU exited, the stream closed, or the client was disposed) before a reply came.</summary>
-public sealed class QmpConnectionClosedException : IOException
+public sealed class QmpConnectionClosedException : QemuProtocolException
 {
     /// <summary>Creates the exception.</summary>
     public QmpConnectionClosedException(string message)

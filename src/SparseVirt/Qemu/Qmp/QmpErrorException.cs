@@ -1,7 +1,7 @@
 namespace SparseVirt.Qemu.Qmp;
 
 /// <summary>QEMU answered a QMP command with an error (<c>{"error": {"class": ..., "desc": ...}}</c>).</summary>
-public sealed class QmpErrorException : Exception
+public sealed class QmpErrorException : QemuProtocolException
 {
     /// <summary>Creates the exception for command <paramref name="command"/>.</summary>
     public QmpErrorException(string command, string errorClass, string description)

@@ -1,7 +1,7 @@
 namespace SparseVirt.Qemu.Qmp;
 
 /// <summary>A QEMU job (snapshot-save, snapshot-load, snapshot-delete ...) concluded with an error; <see cref="Exception.Message"/> carries QEMU's.</summary>
-public sealed class QmpJobException : Exception
+public sealed class QmpJobException : QemuProtocolException
 {
     /// <summary>Creates the exception for job <paramref name="jobId"/> started by <paramref name="command"/>.</summary>
     public QmpJobException(string command, string jobId, string error)

@@ -17,8 +17,8 @@ internal static partial class QmpLog
     [LoggerMessage(EventId = 5103, Level = LogLevel.Debug, Message = "QMP reply dropped: no command is waiting for id {Id}")]
     public static partial void UnmatchedReply(ILogger logger, string id);
 
-    [LoggerMessage(EventId = 5104, Level = LogLevel.Warning, Message = "QMP error without a command id: {ErrorClass}: {Description}")]
-    public static partial void UncorrelatedError(ILogger logger, string errorClass, string description);
+    [LoggerMessage(EventId = 5104, Level = LogLevel.Warning, Message = "QMP error answering no command sent (id {Id}): {ErrorClass}: {Description}; ending the connection")]
+    public static partial void UncorrelatedError(ILogger logger, string id, string errorClass, string description);
 
     [LoggerMessage(EventId = 5105, Level = LogLevel.Debug, Message = "QMP connection ended")]
     public static partial void ConnectionEnded(ILogger logger, Exception? reason);

@@ -1,7 +1,7 @@
 namespace SparseVirt.Qemu.Qmp;
 
 /// <summary>The peer broke the QMP protocol (not JSON, no greeting, a message over the size limit ...); the connection is closed.</summary>
-public sealed class QmpProtocolException : IOException
+public sealed class QmpProtocolException : QemuProtocolException
 {
     /// <summary>Creates the exception.</summary>
     public QmpProtocolException(string message)
@@ -10,7 +10,7 @@ public sealed class QmpProtocolException : IOException
     }
 
     /// <summary>Creates the exception.</summary>
-    public QmpProtocolException(string message, Exception innerException)
+    public QmpProtocolException(string message, Exception? innerException)
         : base(message, innerException)
     {
     }

@@ -1,23 +1,26 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using System.Text.Unicode;
+using SparseVirt.Qemu.Framing;
 
 namespace SparseVirt.Qemu.Qmp;
 
 /// <summary>The wire format QMP and the guest agent share: one JSON object per line, <c>execute</c> requests, <c>error</c> replies.</summary>
 internal static class QmpWire
 {
-    /// <summary>Parses one message; <paramref name="peer"/> names the peer in errors ("QMP", "guest agent").</summary>
-    /// <exception cref="QmpProtocolException">The message is not valid UTF-8, or not a JSON object.</exception>
-    public static JsonDocument ParseObject(ReadOnlySequence<byte> message, string peer)
+    /// <summary>Parses one message; <paramref name="protocol"/> names the peer in errors and makes them.</summary>
+    /// <exception cref="QemuProtocolException">The message is not valid UTF-8, or not a JSON object.</exception>
+    public static JsonDocument ParseObject(ReadOnlySequence<byte> message, JsonLineProtocol protocol)
     {
+        string peer = protocol.Peer;
         // The JSON parser leaves string contents unchecked until they are read, so invalid UTF-8 would reach callers
         // as an InvalidOperationException from GetString(); reject the message here, naming where it goes wrong.
         ReadOnlySpan<byte> bytes = message.IsSingleSegment ? message.FirstSpan : message.ToArray();
         if (!Utf8.IsValid(bytes))
         {
-            throw new QmpProtocolException($"A {peer} message is not valid UTF-8 (from byte {Utf8ValidPrefixLength(bytes)}): {Excerpt(message)}");
+            throw protocol.ProtocolError($"A {peer} message is not valid UTF-8 (from byte {Utf8ValidPrefixLength(bytes)}): {Excerpt(message)}");
         }
         JsonDocument document;
         try
@@ -26,15 +29,28 @@ internal static class QmpWire
         }
         catch (JsonException e)
         {
-            throw new QmpProtocolException($"A {peer} message is not valid JSON ({e.Message}): {Excerpt(message)}", e);
+            throw protocol.ProtocolError($"A {peer} message is not valid JSON ({e.Message}): {Excerpt(message)}", e);
         }
         if (document.RootElement.ValueKind != JsonValueKind.Object)
         {
             JsonValueKind kind = document.RootElement.ValueKind;
             document.Dispose();
-            throw new QmpProtocolException($"A {peer} message is a JSON {kind}, not an object: {Excerpt(message)}");
+            throw protocol.ProtocolError($"A {peer} message is a JSON {kind}, not an object: {Excerpt(message)}");
         }
         return document;
+    }
+
+    /// <summary>A command's reply as <typeparamref name="TValue"/>; a reply of another shape is a protocol error naming the command.</summary>
+    public static TValue Deserialize<TValue>(string command, JsonElement reply, JsonTypeInfo<TValue> typeInfo, JsonLineProtocol protocol)
+    {
+        try
+        {
+            return reply.Deserialize(typeInfo) ?? throw protocol.ProtocolError($"The reply of '{command}' is null.");
+        }
+        catch (JsonException e)
+        {
+            throw protocol.ProtocolError($"The reply of '{command}' has an unexpected shape: {e.Message}", e);
+        }
     }
 
     /// <summary>The class and description of an <c>error</c> member (empty when missing).</summary>

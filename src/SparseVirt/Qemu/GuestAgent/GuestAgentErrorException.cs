@@ -1,0 +1,43 @@
+namespace SparseVirt.Qemu.GuestAgent;
+
+/// <summary>The guest agent answered a command with an error (<c>{"error": {"class": ..., "desc": ...}}</c>).</summary>
+public sealed class GuestAgentErrorException : QemuProtocolException
+{
+    /// <summary>Creates the exception for command <paramref name="command"/>.</summary>
+    public GuestAgentErrorException(string command, string errorClass, string description)
+        : base($"Guest agent command '{command}' failed: {errorClass}: {description}")
+    {
+        Command = command;
+        ErrorClass = errorClass;
+        Description = description;
+    }
+
+    /// <summary>Creates the exception.</summary>
+    public GuestAgentErrorException()
+        : this("", "", "")
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    public GuestAgentErrorException(string message)
+        : base(message)
+    {
+        Command = ErrorClass = Description = "";
+    }
+
+    /// <summary>Creates the exception.</summary>
+    public GuestAgentErrorException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+        Command = ErrorClass = Description = "";
+    }
+
+    /// <summary>The command that failed.</summary>
+    public string Command { get; }
+
+    /// <summary>The error class, e.g. <c>GenericError</c> or <c>CommandNotFound</c>.</summary>
+    public string ErrorClass { get; }
+
+    /// <summary>The agent's human-readable description (not meant to be parsed).</summary>
+    public string Description { get; }
+}
