@@ -29,7 +29,7 @@ public static class SparsePipeDecoder
     public static async Task<SparseHeader> ExpandAsync(PipeReader source, string destinationPath, SparseExpandOptions? options = null, IProgress<SparseExpandProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(destinationPath);
-        return await SparseExpansion.ExpandCoreAsync(Chunks(source, options), destinationPath, null, options, progress, async: true, cancellationToken).ConfigureAwait(false);
+        return await SparseImage.ExpandCoreAsync(Chunks(source, options), destinationPath, null, options, progress, async: true, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -40,7 +40,7 @@ public static class SparsePipeDecoder
     public static async Task<SparseHeader> ExpandAsync(PipeReader source, Stream destination, SparseExpandOptions? options = null, IProgress<SparseExpandProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        return await SparseExpansion.ExpandCoreAsync(Chunks(source, options), null, destination, options, progress, async: true, cancellationToken).ConfigureAwait(false);
+        return await SparseImage.ExpandCoreAsync(Chunks(source, options), null, destination, options, progress, async: true, cancellationToken).ConfigureAwait(false);
     }
 
     private static PipeReaderChunkSource Chunks(PipeReader source, SparseExpandOptions? options)
