@@ -110,10 +110,9 @@ public sealed class SparseSource
 
         // A stream over the same descriptor that does not own it, so the caller's handle stays open (a FileStream
         // closes the handle it is given): a seekable file is read as an image, the rest in order, inline.
-        var borrowed = new SafeFileHandle(_handle!.DangerousGetHandle(), ownsHandle: false);
-        var file = new FileStream(borrowed, FileAccess.Read, bufferSize: 0);
-        ChunkSource source = ForStream(file, new InlineReadStream(file, leaveOpen: true), logger);
-        source.Owned = file;
+        var lease = new HandleLease(_handle!);
+        ChunkSource source = ForStream(lease.File, new InlineReadStream(lease.File, leaveOpen: true), logger);
+        source.Owned = lease;
         return source;
     }
 
@@ -121,4 +120,30 @@ public sealed class SparseSource
         stream.CanSeek
             ? ImageChunkSource.OfStream(stream, logger)
             : new PipeReaderChunkSource(PipeReader.Create(sequential, SparsePipeDecoder.ReaderOptions(leaveOpen: true)), ownsReader: true, logger);
+
+    /// <summary>A stream over a caller's descriptor that does not own it, with the handle kept from being released while it is read.</summary>
+    private sealed class HandleLease : IDisposable
+    {
+        private readonly SafeFileHandle _handle;
+        private bool _added;
+
+        public HandleLease(SafeFileHandle handle)
+        {
+            _handle = handle;
+            handle.DangerousAddRef(ref _added);
+            File = new FileStream(new SafeFileHandle(handle.DangerousGetHandle(), ownsHandle: false), FileAccess.Read, bufferSize: 0);
+        }
+
+        public FileStream File { get; }
+
+        public void Dispose()
+        {
+            File.Dispose();
+            if (_added)
+            {
+                _added = false;
+                _handle.DangerousRelease();
+            }
+        }
+    }
 }
