@@ -49,113 +49,63 @@ internal static class UnsparseCommand
             fsync,
         };
 
-        VerbRunner.SetAction(command, console, async (context, cancellationToken) =>
-        {
-            string[] arguments = context.GetValue(paths);
-            string[] inputs = arguments[..^1];
-            string output = arguments[^1];
-            if (output == StandardInputName)
-            {
-                throw new UsageException("unsparse writes a file or device; '-' (standard output) is not supported as OUT.raw.");
-            }
-            if (inputs.Length > 1 && inputs.Contains(StandardInputName))
-            {
-                throw new UsageException("'-' (standard input) can only be the single input of unsparse.");
-            }
-
-            var options = SparseExpandOptions.Default
-                .WithVerifyChecksums(context.GetValue(verify))
-                .WithDurable(context.GetValue(fsync))
-                .WithLogger(context.LoggerFactory.CreateLogger("SparseVirt.Sparse.Decoding"));
-
-            using ExpandProgress? progress = ExpandProgress.ForTerminal(context.Console, "Expanding");
-            if (inputs is [StandardInputName])
-            {
-                try
-                {
-                    if (context.Console.StandardInputHandle is { } openHandle)
-                    {
-                        // The descriptor itself: a pipe's RAW payloads are spliced into the output inside the kernel.
-                        using SafeFileHandle input = openHandle();
-                        SparseImage.ToRaw(input, output, options, progress, cancellationToken);
-                    }
-                    else
-                    {
-                        await using Stream input = new InlineReadStream(context.Console.OpenStandardInput());
-                        await SparseImage.ToRawAsync(input, output, options, progress, cancellationToken).ConfigureAwait(false);
-                    }
-                }
-                catch (InvalidDataException e)
-                {
-                    throw new InvalidDataException($"standard input: {e.Message}", e);
-                }
-                catch (EndOfStreamException e)
-                {
-                    throw new EndOfStreamException($"standard input: {e.Message}", e);
-                }
-            }
-            else
-            {
-                // The synchronous form: a whole-file expansion is system calls back to back, and this process has nothing
-                // else to do meanwhile, so it stays on this thread instead of hopping to the thread pool per chunk.
-                SparseImage.ToRaw(inputs, output, options, progress, cancellationToken);
-            }
-            return ExitCodes.Success;
-        });
+        VerbRunner.SetAction(command, console, (context, cancellationToken) => Task.FromResult(Run(context, context.GetValue(paths), context.GetValue(verify), context.GetValue(fsync), cancellationToken)));
         return command;
     }
 
-    /// <summary>
-    /// Standard input with reads done on the calling thread: the console stream has no asynchronous reads of its
-    /// own, so each asynchronous read would hop to the thread pool, and a decoder reading a pipe makes thousands.
-    /// Blocking this process's thread on its own input costs nothing.
-    /// </summary>
-    private sealed class InlineReadStream(Stream inner) : Stream
+    private static int Run(VerbContext context, string[] arguments, bool verify, bool fsync, CancellationToken cancellationToken)
     {
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
+        string[] inputs = arguments[..^1];
+        string output = arguments[^1];
+        if (output == StandardInputName)
         {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
+            throw new UsageException("unsparse writes a file or device; '-' (standard output) is not supported as OUT.raw.");
+        }
+        if (inputs.Length > 1 && inputs.Contains(StandardInputName))
+        {
+            throw new UsageException("'-' (standard input) can only be the single input of unsparse.");
         }
 
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+        var options = SparseExpandOptions.Default
+            .WithVerifyChecksums(verify)
+            .WithDurable(fsync)
+            .WithLogger(context.LoggerFactory.CreateLogger("SparseVirt.Sparse.Decoding"));
 
-        public override int Read(Span<byte> buffer) => inner.Read(buffer);
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        using ExpandProgress? progress = ExpandProgress.ForTerminal(context.Console, "Expanding");
+        // The synchronous form: an expansion is system calls back to back, and this process has nothing else to do
+        // meanwhile, so it stays on this thread instead of hopping to the thread pool per chunk (a non-seekable
+        // standard input is read inline too).
+        if (inputs is not [StandardInputName])
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            return ValueTask.FromResult(inner.Read(buffer.Span));
+            SparseImage.ToRaw(inputs, output, options, progress, cancellationToken);
         }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush()
+        else if (context.Console.StandardInputHandle is { } openHandle)
         {
+            // The descriptor itself: a pipe's RAW payloads are spliced into the output inside the kernel.
+            using SafeFileHandle input = openHandle();
+            ExpandStandardInput(input, output, options, progress, cancellationToken);
         }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
+        else
         {
-            if (disposing)
-            {
-                inner.Dispose();
-            }
-            base.Dispose(disposing);
+            using Stream input = context.Console.OpenStandardInput();
+            ExpandStandardInput(input, output, options, progress, cancellationToken);
+        }
+        return ExitCodes.Success;
+    }
+
+    private static void ExpandStandardInput(SparseSource input, string output, SparseExpandOptions options, IProgress<SparseExpandProgress>? progress, CancellationToken cancellationToken)
+    {
+        try
+        {
+            SparseImage.ToRaw(input, output, options, progress, cancellationToken);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"standard input: {e.Message}", e);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new EndOfStreamException($"standard input: {e.Message}", e);
         }
     }
 }

@@ -49,14 +49,7 @@ internal struct SparseChunkCursor
         switch (type)
         {
             case SparseChunkType.Raw:
-                long rawBytes = (long)blocks * _header.BlockSize;
-                if (payloadLength != rawBytes)
-                {
-                    SparseThrowHelper.ThrowChunk(
-                        $"RAW chunk of {blocks} blocks needs total_sz {chunkHeaderSize + rawBytes} ({chunkHeaderSize}-byte header + {blocks} x {_header.BlockSize} bytes) but declares {chunk.TotalSize}",
-                        index,
-                        headerOffset);
-                }
+                RequireRawPayload(chunk.TotalSize, payloadLength, blocks, index, headerOffset);
                 break;
             case SparseChunkType.Fill:
                 RequirePayload(type, chunk.TotalSize, payloadLength, SparseFormat.FillOrCrcPayloadSize, index, headerOffset);
@@ -120,6 +113,19 @@ internal struct SparseChunkCursor
         SparseChunkType.Crc32 => "CRC32",
         _ => $"0x{(ushort)type:X4}",
     };
+
+    private readonly void RequireRawPayload(uint totalSize, long payloadLength, uint blocks, int index, long headerOffset)
+    {
+        long chunkHeaderSize = _header.ChunkHeaderSize;
+        long rawBytes = (long)blocks * _header.BlockSize;
+        if (payloadLength != rawBytes)
+        {
+            SparseThrowHelper.ThrowChunk(
+                $"RAW chunk of {blocks} blocks needs total_sz {chunkHeaderSize + rawBytes} ({chunkHeaderSize}-byte header + {blocks} x {_header.BlockSize} bytes) but declares {totalSize}",
+                index,
+                headerOffset);
+        }
+    }
 
     private readonly void RequirePayload(SparseChunkType type, uint totalSize, long payloadLength, int expected, int index, long headerOffset)
     {

@@ -21,21 +21,18 @@ public sealed partial class SparseImage
     /// </summary>
     /// <remarks><c>chunkIndex</c>: the chunk the bytes belong to, for the error; null when not known.</remarks>
     /// <exception cref="SparseTruncatedException">The image ends first (it shrank after it was opened).</exception>
-    internal async ValueTask ReadPayloadExactlyAsync(long offset, Memory<byte> destination, int? chunkIndex, bool useAsync, CancellationToken cancellationToken)
+    internal async ValueTask ReadPayloadExactlyAsync(long offset, Memory<byte> destination, int? chunkIndex, bool async, CancellationToken cancellationToken)
     {
-        if (!useAsync)
-        {
-            ReadPayloadExactly(offset, destination.Span, chunkIndex);
-            return;
-        }
-
         int read;
         if (SourceFileHandle is SafeFileHandle handle)
         {
             read = 0;
             while (read < destination.Length)
             {
-                int step = await RandomAccess.ReadAsync(handle, destination[read..], Origin + offset + read, cancellationToken).ConfigureAwait(false);
+                long position = Origin + offset + read;
+                int step = async
+                    ? await RandomAccess.ReadAsync(handle, destination[read..], position, cancellationToken).ConfigureAwait(false)
+                    : RandomAccess.Read(handle, destination.Span[read..], position);
                 if (step == 0)
                 {
                     break;
@@ -46,46 +43,21 @@ public sealed partial class SparseImage
         else
         {
             // Another stream has one position: reads through it take turns.
-            await _streamGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (async)
+            {
+                await _streamGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                _streamGate.Wait(cancellationToken);
+            }
             try
             {
                 Stream stream = BaseStream;
                 stream.Position = Origin + offset;
-                read = await stream.ReadAtLeastAsync(destination, destination.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                _streamGate.Release();
-            }
-        }
-        ThrowIfShort(offset, destination.Length, read, chunkIndex);
-    }
-
-    /// <inheritdoc cref="ReadPayloadExactlyAsync"/>
-    internal void ReadPayloadExactly(long offset, Span<byte> destination, int? chunkIndex)
-    {
-        int read;
-        if (SourceFileHandle is SafeFileHandle handle)
-        {
-            read = 0;
-            while (read < destination.Length)
-            {
-                int step = RandomAccess.Read(handle, destination[read..], Origin + offset + read);
-                if (step == 0)
-                {
-                    break;
-                }
-                read += step;
-            }
-        }
-        else
-        {
-            _streamGate.Wait();
-            try
-            {
-                Stream stream = BaseStream;
-                stream.Position = Origin + offset;
-                read = stream.ReadAtLeast(destination, destination.Length, throwOnEndOfStream: false);
+                read = async
+                    ? await stream.ReadAtLeastAsync(destination, destination.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false)
+                    : stream.ReadAtLeast(destination.Span, destination.Length, throwOnEndOfStream: false);
             }
             finally
             {

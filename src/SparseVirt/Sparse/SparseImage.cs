@@ -81,15 +81,15 @@ public sealed partial class SparseImage : IDisposable, IAsyncDisposable
     /// <param name="options">Where diagnostics go (<see cref="SparseExpandOptions.Logger"/>); the defaults when null.</param>
     /// <exception cref="NotSupportedException">The stream cannot seek (expand it with the streaming decoder instead).</exception>
     public static SparseImage Open(Stream stream, bool leaveOpen = false, SparseExpandOptions? options = null) =>
-        OpenCoreAsync(stream, leaveOpen, options?.Logger, useAsync: false, CancellationToken.None).GetAwaiter().GetResult();
+        SyncPath.Complete(OpenCoreAsync(stream, leaveOpen, options?.Logger, async: false, CancellationToken.None));
 
     /// <summary>Opens the sparse image at <paramref name="path"/> and reads and validates its chunk table asynchronously.</summary>
     public static async Task<SparseImage> OpenAsync(string path, SparseExpandOptions? options = null, CancellationToken cancellationToken = default)
     {
-        FileStream stream = OpenFile(path, asynchronous: true);
+        FileStream stream = OpenFile(path, async: true);
         try
         {
-            return await OpenCoreAsync(stream, leaveOpen: false, options?.Logger, useAsync: true, cancellationToken).ConfigureAwait(false);
+            return await OpenCoreAsync(stream, leaveOpen: false, options?.Logger, async: true, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -100,7 +100,7 @@ public sealed partial class SparseImage : IDisposable, IAsyncDisposable
 
     /// <summary>Reads and validates the chunk table of the sparse image at <paramref name="stream"/>'s position asynchronously.</summary>
     public static Task<SparseImage> OpenAsync(Stream stream, bool leaveOpen = false, SparseExpandOptions? options = null, CancellationToken cancellationToken = default) =>
-        OpenCoreAsync(stream, leaveOpen, options?.Logger, useAsync: true, cancellationToken).AsTask();
+        OpenCoreAsync(stream, leaveOpen, options?.Logger, async: true, cancellationToken).AsTask();
 
     /// <summary>True when the file at <paramref name="path"/> starts with the sparse image magic number.</summary>
     public static bool IsSparseImage(string path)
@@ -156,7 +156,7 @@ public sealed partial class SparseImage : IDisposable, IAsyncDisposable
         }
     }
 
-    internal static FileStream OpenFile(string path, bool asynchronous = false)
+    internal static FileStream OpenFile(string path, bool async = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         return new FileStream(path, new FileStreamOptions
@@ -164,12 +164,12 @@ public sealed partial class SparseImage : IDisposable, IAsyncDisposable
             Mode = FileMode.Open,
             Access = FileAccess.Read,
             Share = FileShare.Read,
-            Options = asynchronous ? FileOptions.Asynchronous | FileOptions.SequentialScan : FileOptions.SequentialScan,
+            Options = async ? FileOptions.Asynchronous | FileOptions.SequentialScan : FileOptions.SequentialScan,
             BufferSize = 0,
         });
     }
 
-    private static async ValueTask<SparseImage> OpenCoreAsync(Stream stream, bool leaveOpen, ILogger? logger, bool useAsync, CancellationToken cancellationToken)
+    private static async ValueTask<SparseImage> OpenCoreAsync(Stream stream, bool leaveOpen, ILogger? logger, bool async, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stream);
         if (!stream.CanRead)
@@ -179,90 +179,23 @@ public sealed partial class SparseImage : IDisposable, IAsyncDisposable
         if (!stream.CanSeek)
         {
             throw new NotSupportedException(
-                "SparseImage.Open needs a seekable stream to read the chunk table; expand a non-seekable source with SparseImage.ToRawAsync(Stream, ...) or SparsePipeDecoder instead.");
+                "SparseImage.Open needs a seekable stream to read the chunk table; expand a non-seekable source with SparseImage.ToRawAsync(SparseSource, ...) or SparsePipeDecoder instead.");
         }
 
         logger ??= NullLogger.Instance;
         long origin = stream.Position;
         long available = stream.Length - origin;
-
         byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Max(DiskImageFormatSniffer.BytesWanted, ushort.MaxValue + SparseFormat.FillOrCrcPayloadSize));
         try
         {
-            int headerRead = await ReadAtAsync(stream, origin, buffer.AsMemory(0, DiskImageFormatSniffer.BytesWanted), useAsync, cancellationToken).ConfigureAwait(false);
-            if (headerRead < 4 || !SparseHeader.HasMagic(buffer))
-            {
-                if (headerRead < 4)
-                {
-                    // Too short to hold a magic number at all: that is truncation, not a wrong magic.
-                    SparseThrowHelper.ThrowHeaderTruncated(headerRead);
-                }
-                SparseThrowHelper.ThrowBadMagic(SparseThrowHelper.ReadMagicOrZero(buffer.AsSpan(0, headerRead)), buffer.AsSpan(0, headerRead));
-            }
-            if (headerRead < SparseFormat.FileHeaderSize)
-            {
-                SparseThrowHelper.ThrowHeaderTruncated(headerRead);
-            }
-
-            SparseHeader header = SparseHeader.Read(buffer);
-            long offset = header.FileHeaderSize;
-            if (offset > available)
-            {
-                SparseThrowHelper.ThrowTruncated($"the input ends at byte {available}, inside the {header.FileHeaderSize}-byte file header", null, available);
-            }
-
-            // The chunk count is untrusted: size the table by what the input can actually hold.
-            long chunksThatFit = (available - offset) / header.ChunkHeaderSize;
-            if (header.TotalChunks > chunksThatFit)
-            {
-                SparseThrowHelper.ThrowTruncated(
-                    $"the file header declares {header.TotalChunks} chunks, which need at least {(long)header.TotalChunks * header.ChunkHeaderSize} bytes of chunk headers, but only {available - offset} bytes follow it",
-                    null,
-                    available);
-            }
-
-            // Even a count the input could hold is untrusted (a RAW payload can stand where chunk headers are declared):
-            // the table grows with the chunks actually read.
-            var chunks = new SparseChunk[Math.Min(header.TotalChunks, InitialChunkCapacity)];
-            var validator = new SparseChunkCursor(header);
-            int headerBytes = header.ChunkHeaderSize;
-            for (int i = 0; i < header.TotalChunks; i++)
-            {
-                if (i == chunks.Length)
-                {
-                    Array.Resize(ref chunks, (int)Math.Min(Math.Min((long)chunks.Length * 2, header.TotalChunks), Array.MaxLength));
-                }
-                int wanted = (int)Math.Min(headerBytes + SparseFormat.FillOrCrcPayloadSize, available - offset);
-                int read = await ReadAtAsync(stream, origin + offset, buffer.AsMemory(0, wanted), useAsync, cancellationToken).ConfigureAwait(false);
-                if (read < headerBytes)
-                {
-                    SparseThrowHelper.ThrowTruncated($"the input ends inside the chunk header ({read} of {headerBytes} bytes)", i, offset + read);
-                }
-
-                SparseChunk chunk = validator.Accept(SparseChunkHeader.Read(buffer), offset);
-                long end = chunk.PayloadOffset + chunk.PayloadLength;
-                if (end > available)
-                {
-                    SparseThrowHelper.ThrowTruncated(
-                        $"{SparseChunkCursor.TypeName(chunk.Type)} chunk's {chunk.PayloadLength} payload bytes run to byte {end} but the input ends at byte {available}",
-                        i,
-                        available);
-                }
-                if (chunk.Type is SparseChunkType.Fill or SparseChunkType.Crc32)
-                {
-                    chunk = chunk with { Value = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(headerBytes)) };
-                }
-                chunks[i] = chunk;
-                offset = end;
-            }
-            validator.Complete(offset);
-
+            SparseHeader header = await ReadFileHeaderAsync(stream, origin, available, buffer, async, cancellationToken).ConfigureAwait(false);
+            (SparseChunk[] chunks, long end) = await ReadChunkTableAsync(stream, origin, available, header, buffer, async, cancellationToken).ConfigureAwait(false);
             SparseLog.Opened(logger, header.TotalChunks, header.TotalBlocks, header.BlockSize, header.RawLength);
-            if (offset < available)
+            if (end < available)
             {
-                SparseLog.TrailingBytes(logger, available - offset, offset);
+                SparseLog.TrailingBytes(logger, available - end, end);
             }
-            return new SparseImage(stream, leaveOpen, origin, header, chunks, offset, logger);
+            return new SparseImage(stream, leaveOpen, origin, header, chunks, end, logger);
         }
         finally
         {
@@ -270,11 +203,91 @@ public sealed partial class SparseImage : IDisposable, IAsyncDisposable
         }
     }
 
+    /// <summary>Reads and checks the file header, and that the input can hold the chunk headers it declares.</summary>
+    private static async ValueTask<SparseHeader> ReadFileHeaderAsync(Stream stream, long origin, long available, byte[] buffer, bool async, CancellationToken cancellationToken)
+    {
+        int headerRead = await ReadAtAsync(stream, origin, buffer.AsMemory(0, DiskImageFormatSniffer.BytesWanted), async, cancellationToken).ConfigureAwait(false);
+        if (headerRead < 4)
+        {
+            // Too short to hold a magic number at all: that is truncation, not a wrong magic.
+            SparseThrowHelper.ThrowHeaderTruncated(headerRead);
+        }
+        if (!SparseHeader.HasMagic(buffer))
+        {
+            SparseThrowHelper.ThrowBadMagic(SparseThrowHelper.ReadMagicOrZero(buffer.AsSpan(0, headerRead)), buffer.AsSpan(0, headerRead));
+        }
+        if (headerRead < SparseFormat.FileHeaderSize)
+        {
+            SparseThrowHelper.ThrowHeaderTruncated(headerRead);
+        }
+
+        SparseHeader header = SparseHeader.Read(buffer);
+        long offset = header.FileHeaderSize;
+        if (offset > available)
+        {
+            SparseThrowHelper.ThrowTruncated($"the input ends at byte {available}, inside the {header.FileHeaderSize}-byte file header", null, available);
+        }
+
+        // The chunk count is untrusted: size the table by what the input can actually hold.
+        long chunksThatFit = (available - offset) / header.ChunkHeaderSize;
+        if (header.TotalChunks > chunksThatFit)
+        {
+            SparseThrowHelper.ThrowTruncated(
+                $"the file header declares {header.TotalChunks} chunks, which need at least {(long)header.TotalChunks * header.ChunkHeaderSize} bytes of chunk headers, but only {available - offset} bytes follow it",
+                null,
+                available);
+        }
+        return header;
+    }
+
+    /// <summary>Reads and validates every chunk header (with its FILL or CRC32 value); returns the table and the offset just past the last chunk.</summary>
+    private static async ValueTask<(SparseChunk[] Chunks, long End)> ReadChunkTableAsync(
+        Stream stream, long origin, long available, SparseHeader header, byte[] buffer, bool async, CancellationToken cancellationToken)
+    {
+        // Even a count the input could hold is untrusted (a RAW payload can stand where chunk headers are declared):
+        // the table grows with the chunks actually read.
+        var chunks = new SparseChunk[Math.Min(header.TotalChunks, InitialChunkCapacity)];
+        var validator = new SparseChunkCursor(header);
+        int headerBytes = header.ChunkHeaderSize;
+        long offset = header.FileHeaderSize;
+        for (int i = 0; i < header.TotalChunks; i++)
+        {
+            if (i == chunks.Length)
+            {
+                Array.Resize(ref chunks, (int)Math.Min(Math.Min((long)chunks.Length * 2, header.TotalChunks), Array.MaxLength));
+            }
+            int wanted = (int)Math.Min(headerBytes + SparseFormat.FillOrCrcPayloadSize, available - offset);
+            int read = await ReadAtAsync(stream, origin + offset, buffer.AsMemory(0, wanted), async, cancellationToken).ConfigureAwait(false);
+            if (read < headerBytes)
+            {
+                SparseThrowHelper.ThrowTruncated($"the input ends inside the chunk header ({read} of {headerBytes} bytes)", i, offset + read);
+            }
+
+            SparseChunk chunk = validator.Accept(SparseChunkHeader.Read(buffer), offset);
+            long end = chunk.PayloadOffset + chunk.PayloadLength;
+            if (end > available)
+            {
+                SparseThrowHelper.ThrowTruncated(
+                    $"{SparseChunkCursor.TypeName(chunk.Type)} chunk's {chunk.PayloadLength} payload bytes run to byte {end} but the input ends at byte {available}",
+                    i,
+                    available);
+            }
+            if (chunk.Type is SparseChunkType.Fill or SparseChunkType.Crc32)
+            {
+                chunk = chunk with { Value = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(headerBytes)) };
+            }
+            chunks[i] = chunk;
+            offset = end;
+        }
+        validator.Complete(offset);
+        return (chunks, offset);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static async ValueTask<int> ReadAtAsync(Stream stream, long position, Memory<byte> destination, bool useAsync, CancellationToken cancellationToken)
+    private static async ValueTask<int> ReadAtAsync(Stream stream, long position, Memory<byte> destination, bool async, CancellationToken cancellationToken)
     {
         stream.Position = position;
-        return useAsync
+        return async
             ? await stream.ReadAtLeastAsync(destination, destination.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false)
             : stream.ReadAtLeast(destination.Span, destination.Length, throwOnEndOfStream: false);
     }

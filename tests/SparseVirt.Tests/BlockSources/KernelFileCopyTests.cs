@@ -109,9 +109,10 @@ public class KernelFileCopyTests
         using (SafeFileHandle input = File.OpenHandle(dir.Combine("in")))
         using (SafeFileHandle destination = File.OpenHandle(dir.Combine("out"), FileMode.Open, FileAccess.ReadWrite))
         {
+            using var copy = new KernelFileCopy(destination);
             copied = spliceOnly
-                ? KernelFileCopy.SpliceAligned(input, sourceOffset, destination, destinationOffset, length, cancellationToken)
-                : KernelFileCopy.Copy(input, sourceOffset, destination, destinationOffset, length, cancellationToken);
+                ? copy.SpliceAligned(input, sourceOffset, destinationOffset, length, cancellationToken)
+                : copy.CopyRange(input, sourceOffset, destinationOffset, length, cancellationToken);
         }
         return (source, File.ReadAllBytes(dir.Combine("out")), copied);
     }

@@ -95,7 +95,7 @@ public class SparseBlockSourceTests
         string first = dir.Combine("a.simg"), second = dir.Combine("b.simg"), whole = dir.Combine("whole.raw");
         File.WriteAllBytes(first, new SparseImageBuilder().Raw(4, seed: 3).Fill(7, 2).DontCare(2).Build());
         File.WriteAllBytes(second, new SparseImageBuilder().DontCare(1).Raw(1, seed: 4).DontCare(3).Fill(9, 2).DontCare(1).Build());
-        SparseImage.ToRaw([first, second], whole);
+        SparseImage.ToRaw(SparseSource.FromPaths([first, second]), whole);
         byte[] expected = File.ReadAllBytes(whole);
 
         await using SparseBlockSource source = SparseBlockSource.Open([first, second]);

@@ -4,11 +4,11 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace SparseVirt.Sparse;
 
 /// <summary>
-/// The one place where chunks become output, for both ways of reading an image (the seekable expander walking a
-/// chunk table, the pipe decoder parsing a stream): FILL, DONT_CARE and CRC32 chunks are applied here in full, the
-/// running checksum, the statistics and the progress are kept here, and the two readers differ only in where a
-/// RAW chunk's bytes come from (<see cref="WriteRawAsync(ReadOnlyMemory{byte}, long, bool, CancellationToken)"/>
-/// and its gather form, or a copy inside the kernel into <see cref="RawDestination.KernelCopyTarget"/>).
+/// The one place where chunks become output, whatever the chunks come from (<see cref="ChunkSource"/>): FILL,
+/// DONT_CARE and CRC32 chunks are applied here in full, and the running checksum, the statistics and the progress
+/// are kept here. A RAW chunk belongs to its source's RAW mover from start to end; a mover that has the bytes in
+/// memory hands them to <see cref="WriteRawAsync(ReadOnlyMemory{byte}, long, bool, CancellationToken)"/> (or its
+/// gather form), one that copies inside the kernel writes into the destination's file itself.
 /// </summary>
 internal sealed class ChunkApplier
 {
@@ -18,7 +18,6 @@ internal sealed class ChunkApplier
     private readonly bool _verifyChecksums;
     private readonly IProgress<SparseExpandProgress>? _progress;
     private ExpansionChecksum? _checksum;
-    private bool _kernelCopyWorks = true;
     private long _totalBytes;
     private long _done;
     private long _lastReported = -1;
@@ -45,43 +44,34 @@ internal sealed class ChunkApplier
 
     public ILogger Logger { get; }
 
-    /// <summary>True while RAW data may be copied inside the kernel: checksums need every byte in memory, and a failed copy is not retried per chunk.</summary>
-    public bool KernelCopyAllowed => _checksum is null && _kernelCopyWorks && Destination.KernelCopyTarget is not null;
-
-    /// <summary>Notes that copy_file_range does not work between these files; RAW data then goes through memory.</summary>
-    public void KernelCopyFailed()
-    {
-        _kernelCopyWorks = false;
-        SparseLog.KernelCopyUnavailable(Logger);
-    }
+    /// <summary>
+    /// The destination's file when RAW data may be copied into it inside the kernel: the destination is a file, and
+    /// checksums are not verified (they need every byte in memory). RAW movers ask once, when they are chosen.
+    /// </summary>
+    public Microsoft.Win32.SafeHandles.SafeFileHandle? KernelCopyTarget => _verifyChecksums ? null : Destination.KernelCopyTarget;
 
     /// <summary>Starts a piece (an image): its checksum starts over and the destination takes its length.</summary>
-    public ValueTask BeginPieceAsync(SparseHeader header, int pieceIndex, bool useAsync, CancellationToken cancellationToken)
+    public ValueTask BeginPieceAsync(SparseHeader header, int pieceIndex, bool async, CancellationToken cancellationToken)
     {
         if (_totalBytes < 0)
         {
             _totalBytes = header.RawLength;
         }
         _checksum = _verifyChecksums ? new ExpansionChecksum() : null;
-        return Destination.BeginPieceAsync(header.RawLength, pieceIndex, useAsync, cancellationToken);
+        return Destination.BeginPieceAsync(header.RawLength, pieceIndex, async, cancellationToken);
     }
 
-    /// <summary>
-    /// Applies a validated chunk (its FILL or CRC32 value read). FILL, DONT_CARE and CRC32 are done on return; for
-    /// RAW the range is counted, and its bytes follow through <c>WriteRawAsync</c> (or a kernel copy)
-    /// and <see cref="EndRawChunk"/>.
-    /// </summary>
-    public async ValueTask ApplyAsync(SparseChunk chunk, uint blockSize, bool useAsync, CancellationToken cancellationToken)
+    /// <summary>Applies a validated FILL, DONT_CARE or CRC32 chunk (its value read); a RAW chunk goes to its source's mover.</summary>
+    public async ValueTask ApplyAsync(SparseChunk chunk, uint blockSize, bool async, CancellationToken cancellationToken)
     {
         long offset = chunk.OutputOffset(blockSize);
         long length = chunk.OutputLength(blockSize);
         switch (chunk.Type)
         {
             case SparseChunkType.Raw:
-                _rawBytes += length;
-                return;
+                throw new InvalidOperationException("A RAW chunk is moved by its source, not applied.");
             case SparseChunkType.Fill:
-                await Destination.FillAsync(chunk.FillValue, offset, length, useAsync, cancellationToken).ConfigureAwait(false);
+                await Destination.FillAsync(chunk.FillValue, offset, length, async, cancellationToken).ConfigureAwait(false);
                 AppendFill(chunk.FillValue, length, cancellationToken);
                 if (chunk.FillValue == 0)
                 {
@@ -93,7 +83,7 @@ internal sealed class ChunkApplier
                 }
                 break;
             case SparseChunkType.DontCare:
-                await Destination.SkipAsync(offset, length, useAsync, cancellationToken).ConfigureAwait(false);
+                await Destination.SkipAsync(offset, length, async, cancellationToken).ConfigureAwait(false);
                 _checksum?.AppendRepeated(PatternBuffers.Zeros.Span, length, cancellationToken);
                 _skippedBytes += length;
                 break;
@@ -109,21 +99,25 @@ internal sealed class ChunkApplier
     }
 
     /// <summary>Writes RAW bytes (checksummed first when verifying).</summary>
-    public ValueTask WriteRawAsync(ReadOnlyMemory<byte> data, long offset, bool useAsync, CancellationToken cancellationToken)
+    public ValueTask WriteRawAsync(ReadOnlyMemory<byte> data, long offset, bool async, CancellationToken cancellationToken)
     {
         _checksum?.Append(data.Span);
-        return Destination.WriteAsync(data, offset, useAsync, cancellationToken);
+        return Destination.WriteAsync(data, offset, async, cancellationToken);
     }
 
     /// <summary>Writes RAW bytes held in several buffers as one range (a gather write into a file).</summary>
-    public ValueTask WriteRawAsync(System.Buffers.ReadOnlySequence<byte> data, long offset, bool useAsync, CancellationToken cancellationToken)
+    public ValueTask WriteRawAsync(System.Buffers.ReadOnlySequence<byte> data, long offset, bool async, CancellationToken cancellationToken)
     {
         _checksum?.Append(data);
-        return Destination.WriteAsync(data, offset, useAsync, cancellationToken);
+        return Destination.WriteAsync(data, offset, async, cancellationToken);
     }
 
     /// <summary>A RAW chunk of <paramref name="length"/> output bytes is fully written.</summary>
-    public void EndRawChunk(long length) => Advance(length);
+    public void EndRawChunk(long length)
+    {
+        _rawBytes += length;
+        Advance(length);
+    }
 
     /// <summary>Ends a piece: checks the header's image checksum when verifying and the image records one.</summary>
     public void EndPiece(SparseHeader header)
@@ -136,9 +130,9 @@ internal sealed class ChunkApplier
     }
 
     /// <summary>Ends the expansion: the output ends at <paramref name="rawLength"/>; the last progress report and the summary log line.</summary>
-    public async ValueTask FinishAsync(long rawLength, bool useAsync, CancellationToken cancellationToken)
+    public async ValueTask FinishAsync(long rawLength, bool async, CancellationToken cancellationToken)
     {
-        await Destination.CompleteAsync(rawLength, useAsync, cancellationToken).ConfigureAwait(false);
+        await Destination.CompleteAsync(rawLength, async, cancellationToken).ConfigureAwait(false);
         if (_progress is not null && _lastReported != _done)
         {
             Report();

@@ -48,7 +48,7 @@ internal sealed class FileRawDestination : RawDestination
 
     public override SafeFileHandle? KernelCopyTarget => _handle;
 
-    public override ValueTask BeginPieceAsync(long rawLength, int pieceIndex, bool useAsync, CancellationToken cancellationToken)
+    public override ValueTask BeginPieceAsync(long rawLength, int pieceIndex, bool async, CancellationToken cancellationToken)
     {
         if (_isRegularFile)
         {
@@ -60,9 +60,9 @@ internal sealed class FileRawDestination : RawDestination
         return ValueTask.CompletedTask;
     }
 
-    public override ValueTask WriteAsync(ReadOnlyMemory<byte> data, long offset, bool useAsync, CancellationToken cancellationToken)
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> data, long offset, bool async, CancellationToken cancellationToken)
     {
-        if (useAsync)
+        if (async)
         {
             return RandomAccess.WriteAsync(_handle, data, offset, cancellationToken);
         }
@@ -70,11 +70,11 @@ internal sealed class FileRawDestination : RawDestination
         return ValueTask.CompletedTask;
     }
 
-    public override ValueTask WriteAsync(ReadOnlySequence<byte> data, long offset, bool useAsync, CancellationToken cancellationToken)
+    public override ValueTask WriteAsync(ReadOnlySequence<byte> data, long offset, bool async, CancellationToken cancellationToken)
     {
         if (data.IsSingleSegment)
         {
-            return WriteAsync(data.First, offset, useAsync, cancellationToken);
+            return WriteAsync(data.First, offset, async, cancellationToken);
         }
 
         // One pwritev for the whole range, straight from the pipe's buffers.
@@ -86,10 +86,10 @@ internal sealed class FileRawDestination : RawDestination
                 _gather.Add(segment);
             }
         }
-        return WriteGatheredAsync(offset, useAsync, cancellationToken);
+        return WriteGatheredAsync(offset, async, cancellationToken);
     }
 
-    public override ValueTask ZeroAsync(long offset, long length, bool useAsync, CancellationToken cancellationToken)
+    public override ValueTask ZeroAsync(long offset, long length, bool async, CancellationToken cancellationToken)
     {
         if (_rangesAreFresh)
         {
@@ -99,14 +99,14 @@ internal sealed class FileRawDestination : RawDestination
         {
             return ValueTask.CompletedTask;
         }
-        return WriteZerosAsync(offset, length, useAsync, cancellationToken);
+        return WriteZerosAsync(offset, length, async, cancellationToken);
     }
 
-    public override ValueTask SkipAsync(long offset, long length, bool useAsync, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    public override ValueTask SkipAsync(long offset, long length, bool async, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
-    public override ValueTask CompleteAsync(long rawLength, bool useAsync, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    public override ValueTask CompleteAsync(long rawLength, bool async, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
-    public override async ValueTask CommitAsync(bool useAsync)
+    public override async ValueTask CommitAsync(bool async)
     {
         if (_temporaryFile is null)
         {
@@ -117,7 +117,7 @@ internal sealed class FileRawDestination : RawDestination
             }
             return;
         }
-        if (useAsync)
+        if (async)
         {
             await _temporaryFile.CommitAsync(Durable).ConfigureAwait(false);
         }
@@ -139,7 +139,7 @@ internal sealed class FileRawDestination : RawDestination
         }
     }
 
-    protected override async ValueTask WriteRepeatedAsync(ReadOnlyMemory<byte> pattern, long offset, long length, bool useAsync, CancellationToken cancellationToken)
+    protected override async ValueTask WriteRepeatedAsync(ReadOnlyMemory<byte> pattern, long offset, long length, bool async, CancellationToken cancellationToken)
     {
         long gatherBytes = (long)pattern.Length * RepeatsPerGatherWrite;
         while (length >= gatherBytes)
@@ -150,16 +150,16 @@ internal sealed class FileRawDestination : RawDestination
             {
                 _gather.Add(pattern);
             }
-            await WriteGatheredAsync(offset, useAsync, cancellationToken).ConfigureAwait(false);
+            await WriteGatheredAsync(offset, async, cancellationToken).ConfigureAwait(false);
             offset += gatherBytes;
             length -= gatherBytes;
         }
-        await base.WriteRepeatedAsync(pattern, offset, length, useAsync, cancellationToken).ConfigureAwait(false);
+        await base.WriteRepeatedAsync(pattern, offset, length, async, cancellationToken).ConfigureAwait(false);
     }
 
-    private ValueTask WriteGatheredAsync(long offset, bool useAsync, CancellationToken cancellationToken)
+    private ValueTask WriteGatheredAsync(long offset, bool async, CancellationToken cancellationToken)
     {
-        if (useAsync)
+        if (async)
         {
             return RandomAccess.WriteAsync(_handle, _gather, offset, cancellationToken);
         }

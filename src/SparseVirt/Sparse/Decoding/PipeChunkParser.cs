@@ -45,6 +45,9 @@ internal sealed class PipeChunkParser
 
     public bool IsDone { get; private set; }
 
+    /// <summary>True once the file header has been parsed.</summary>
+    public bool HeaderRead => _headerRead;
+
     private int ChunkIndex => _cursor.ChunksAccepted;
 
     public void ConsumeRaw(long count)

@@ -26,7 +26,7 @@ internal abstract class RawDestination : IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         logger ??= NullLogger.Instance;
-        UnixFileType kind = File.Exists(path) ? FileStatus.Of(path).Kind : UnixFileType.RegularFile;
+        UnixFileType kind = FileStatus.TryOf(path)?.Kind ?? UnixFileType.RegularFile;
         switch (kind)
         {
             case UnixFileType.BlockDevice:
@@ -48,49 +48,49 @@ internal abstract class RawDestination : IAsyncDisposable
     public virtual SafeFileHandle? KernelCopyTarget => null;
 
     /// <summary>Called before each piece is expanded, with the piece's expanded length and its index (from 0).</summary>
-    public abstract ValueTask BeginPieceAsync(long rawLength, int pieceIndex, bool useAsync, CancellationToken cancellationToken);
+    public abstract ValueTask BeginPieceAsync(long rawLength, int pieceIndex, bool async, CancellationToken cancellationToken);
 
     /// <summary>Writes expanded bytes at <paramref name="offset"/>.</summary>
-    public abstract ValueTask WriteAsync(ReadOnlyMemory<byte> data, long offset, bool useAsync, CancellationToken cancellationToken);
+    public abstract ValueTask WriteAsync(ReadOnlyMemory<byte> data, long offset, bool async, CancellationToken cancellationToken);
 
     /// <summary>Writes a sequence of buffers as one contiguous range at <paramref name="offset"/> (a gather write where the destination has one).</summary>
-    public virtual async ValueTask WriteAsync(ReadOnlySequence<byte> data, long offset, bool useAsync, CancellationToken cancellationToken)
+    public virtual async ValueTask WriteAsync(ReadOnlySequence<byte> data, long offset, bool async, CancellationToken cancellationToken)
     {
         foreach (ReadOnlyMemory<byte> segment in data)
         {
-            await WriteAsync(segment, offset, useAsync, cancellationToken).ConfigureAwait(false);
+            await WriteAsync(segment, offset, async, cancellationToken).ConfigureAwait(false);
             offset += segment.Length;
         }
     }
 
     /// <summary>Makes a range read as zeros (a zero FILL chunk).</summary>
-    public abstract ValueTask ZeroAsync(long offset, long length, bool useAsync, CancellationToken cancellationToken);
+    public abstract ValueTask ZeroAsync(long offset, long length, bool async, CancellationToken cancellationToken);
 
     /// <summary>Passes over a DONT_CARE range: what the destination holds there stays.</summary>
-    public abstract ValueTask SkipAsync(long offset, long length, bool useAsync, CancellationToken cancellationToken);
+    public abstract ValueTask SkipAsync(long offset, long length, bool async, CancellationToken cancellationToken);
 
     /// <summary>Called once after the last piece with its expanded length, which the output ends at.</summary>
-    public abstract ValueTask CompleteAsync(long rawLength, bool useAsync, CancellationToken cancellationToken);
+    public abstract ValueTask CompleteAsync(long rawLength, bool async, CancellationToken cancellationToken);
 
     /// <summary>Makes the output final (a temporary file is renamed over the destination); nothing to do for others.</summary>
-    public virtual ValueTask CommitAsync(bool useAsync) => ValueTask.CompletedTask;
+    public virtual ValueTask CommitAsync(bool async) => ValueTask.CompletedTask;
 
     /// <summary>Releases what the destination opened; without a commit, a temporary file is removed.</summary>
     public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     /// <summary>Writes <paramref name="length"/> bytes of a repeated 32-bit pattern (a FILL chunk).</summary>
-    public async ValueTask FillAsync(uint pattern, long offset, long length, bool useAsync, CancellationToken cancellationToken)
+    public async ValueTask FillAsync(uint pattern, long offset, long length, bool async, CancellationToken cancellationToken)
     {
         if (pattern == 0)
         {
-            await ZeroAsync(offset, length, useAsync, cancellationToken).ConfigureAwait(false);
+            await ZeroAsync(offset, length, async, cancellationToken).ConfigureAwait(false);
             return;
         }
 
         ArraySegment<byte> buffer = PatternBuffers.RentFilled(pattern, length);
         try
         {
-            await WriteRepeatedAsync(buffer, offset, length, useAsync, cancellationToken).ConfigureAwait(false);
+            await WriteRepeatedAsync(buffer, offset, length, async, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -99,19 +99,19 @@ internal abstract class RawDestination : IAsyncDisposable
     }
 
     /// <summary>Writes <paramref name="length"/> bytes made of <paramref name="pattern"/> repeated (its length a multiple of 4).</summary>
-    protected virtual async ValueTask WriteRepeatedAsync(ReadOnlyMemory<byte> pattern, long offset, long length, bool useAsync, CancellationToken cancellationToken)
+    protected virtual async ValueTask WriteRepeatedAsync(ReadOnlyMemory<byte> pattern, long offset, long length, bool async, CancellationToken cancellationToken)
     {
         while (length > 0)
         {
             cancellationToken.ThrowIfCancellationRequested();
             int step = (int)Math.Min(length, pattern.Length);
-            await WriteAsync(pattern[..step], offset, useAsync, cancellationToken).ConfigureAwait(false);
+            await WriteAsync(pattern[..step], offset, async, cancellationToken).ConfigureAwait(false);
             offset += step;
             length -= step;
         }
     }
 
     /// <summary>Writes zeros over a range.</summary>
-    protected ValueTask WriteZerosAsync(long offset, long length, bool useAsync, CancellationToken cancellationToken) =>
-        WriteRepeatedAsync(PatternBuffers.Zeros, offset, length, useAsync, cancellationToken);
+    protected ValueTask WriteZerosAsync(long offset, long length, bool async, CancellationToken cancellationToken) =>
+        WriteRepeatedAsync(PatternBuffers.Zeros, offset, length, async, cancellationToken);
 }

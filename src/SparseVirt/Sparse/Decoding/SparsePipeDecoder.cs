@@ -1,15 +1,13 @@
-using System.Runtime.CompilerServices;
-using System.Buffers;
 using System.IO.Pipelines;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace SparseVirt.Sparse;
 
 /// <summary>
 /// Expands a sparse image read front to back from a <see cref="PipeReader"/>: any non-seekable source (a pipe,
 /// standard input, a socket, a download). RAW payloads go from the pipe's own buffers straight to the destination
-/// (one gather write per batch, nothing copied in between); headers that straddle buffer segments are parsed with
-/// <see cref="SequenceReader{T}"/>. Buffering is bounded: at most one chunk header (64 KiB at the very most) or
-/// <see cref="RawBatchBytes"/> of RAW payload is held, whatever sizes the image declares.
+/// (one gather write per batch, nothing copied in between). Buffering is bounded: at most one chunk header (64 KiB at
+/// the very most) or <see cref="RawBatchBytes"/> of RAW payload is held, whatever sizes the image declares.
 /// </summary>
 public static class SparsePipeDecoder
 {
@@ -28,123 +26,26 @@ public static class SparsePipeDecoder
     /// <returns>The image's file header.</returns>
     /// <exception cref="InvalidDataException">The image breaks the format, or a checksum does not match (the message says where).</exception>
     /// <exception cref="SparseTruncatedException">The source ends before the image does.</exception>
-    public static Task<SparseHeader> ExpandAsync(PipeReader source, string destinationPath, SparseExpandOptions? options = null, IProgress<SparseExpandProgress>? progress = null, CancellationToken cancellationToken = default)
+    public static async Task<SparseHeader> ExpandAsync(PipeReader source, string destinationPath, SparseExpandOptions? options = null, IProgress<SparseExpandProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(source);
         ArgumentException.ThrowIfNullOrEmpty(destinationPath);
-        return ExpandToPathAsync(source, destinationPath, options, progress, useAsync: true, cancellationToken).AsTask();
+        return await SparseImage.ExpandCoreAsync(Chunks(source, options), destinationPath, null, options, progress, async: true, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Expands the image from <paramref name="source"/> into <paramref name="destination"/>, from its current
     /// position: every defined byte is written, DONT_CARE is seeked over when the stream can seek (else written as zeros).
     /// </summary>
-    /// <returns>The image's file header.</returns>
-    /// <exception cref="InvalidDataException">The image breaks the format, or a checksum does not match (the message says where).</exception>
-    /// <exception cref="SparseTruncatedException">The source ends before the image does.</exception>
-    public static Task<SparseHeader> ExpandAsync(PipeReader source, Stream destination, SparseExpandOptions? options = null, IProgress<SparseExpandProgress>? progress = null, CancellationToken cancellationToken = default)
+    /// <inheritdoc cref="ExpandAsync(PipeReader, string, SparseExpandOptions?, IProgress{SparseExpandProgress}?, CancellationToken)"/>
+    public static async Task<SparseHeader> ExpandAsync(PipeReader source, Stream destination, SparseExpandOptions? options = null, IProgress<SparseExpandProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        return await SparseImage.ExpandCoreAsync(Chunks(source, options), null, destination, options, progress, async: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static PipeReaderChunkSource Chunks(PipeReader source, SparseExpandOptions? options)
     {
         ArgumentNullException.ThrowIfNull(source);
-        var applier = new ChunkApplier(new StreamRawDestination(destination), options, progress, -1);
-        return DecodeAsync(source, applier, useAsync: true, cancellationToken).AsTask();
-    }
-
-    internal static async ValueTask<SparseHeader> ExpandToPathAsync(PipeReader source, string destinationPath, SparseExpandOptions? options, IProgress<SparseExpandProgress>? progress, bool useAsync, CancellationToken cancellationToken)
-    {
-        RawDestination destination = RawDestination.OpenPath(destinationPath, options?.Logger, options?.Durable ?? false);
-        await using ConfiguredAsyncDisposable destinationScope = destination.ConfigureAwait(false);
-        SparseHeader header = await DecodeAsync(source, new ChunkApplier(destination, options, progress, -1), useAsync, cancellationToken).ConfigureAwait(false);
-        await destination.CommitAsync(useAsync).ConfigureAwait(false);
-        return header;
-    }
-
-    /// <summary>
-    /// The read loop: parses headers from the pipe's buffers and hands chunks to <paramref name="applier"/>; what is
-    /// particular to a pipe is only that RAW payloads are written from the pipe's own buffers, in batches.
-    /// </summary>
-    internal static async ValueTask<SparseHeader> DecodeAsync(PipeReader reader, ChunkApplier applier, bool useAsync, CancellationToken cancellationToken)
-    {
-        var parser = new PipeChunkParser();
-        while (true)
-        {
-            ReadResult result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            if (result.IsCanceled)
-            {
-                throw new OperationCanceledException("Reading the sparse image was canceled.", cancellationToken);
-            }
-
-            ReadOnlySequence<byte> rest = result.Buffer;
-            bool needMore = false;
-            try
-            {
-                while (!parser.IsDone)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    if (parser.RawRemaining > 0)
-                    {
-                        long take = Math.Min(parser.RawRemaining, rest.Length);
-                        if (take == 0 || (take < parser.RawRemaining && take < RawBatchBytes && !result.IsCompleted))
-                        {
-                            needMore = true;
-                            break;
-                        }
-                        await applier.WriteRawAsync(rest.Slice(0, take), parser.OutputOffset, useAsync, cancellationToken).ConfigureAwait(false);
-                        rest = rest.Slice(take);
-                        parser.ConsumeRaw(take);
-                        if (parser.RawRemaining == 0)
-                        {
-                            applier.EndRawChunk(parser.CurrentChunkLength);
-                        }
-                        continue;
-                    }
-
-                    PipeParseResult parsed = parser.TryParseNext(ref rest, out SparseChunk chunk);
-                    if (parsed == PipeParseResult.NeedMore)
-                    {
-                        needMore = true;
-                        break;
-                    }
-                    await ApplyAsync(parsed, chunk, parser.Header, applier, useAsync, cancellationToken).ConfigureAwait(false);
-                }
-
-                if (needMore && result.IsCompleted)
-                {
-                    parser.ThrowTruncated(rest);
-                }
-            }
-            finally
-            {
-                // Consumed what was used; examined everything when waiting, so the next read brings new data.
-                reader.AdvanceTo(rest.Start, needMore ? rest.End : rest.Start);
-            }
-
-            if (parser.IsDone)
-            {
-                if (!rest.IsEmpty)
-                {
-                    SparseLog.StreamTrailingBytes(applier.Logger, rest.Length, parser.InputOffset);
-                }
-                break;
-            }
-        }
-
-        SparseHeader header = parser.Header;
-        await applier.FinishAsync(header.RawLength, useAsync, cancellationToken).ConfigureAwait(false);
-        return header;
-    }
-
-    private static ValueTask ApplyAsync(PipeParseResult parsed, SparseChunk chunk, SparseHeader header, ChunkApplier applier, bool useAsync, CancellationToken cancellationToken)
-    {
-        switch (parsed)
-        {
-            case PipeParseResult.FileHeader:
-                SparseLog.StreamHeader(applier.Logger, header.TotalChunks, header.TotalBlocks, header.BlockSize, header.RawLength);
-                return applier.BeginPieceAsync(header, 0, useAsync, cancellationToken);
-            case PipeParseResult.Chunk:
-                return applier.ApplyAsync(chunk, header.BlockSize, useAsync, cancellationToken);
-            default:
-                applier.EndPiece(header);
-                return ValueTask.CompletedTask;
-        }
+        return new PipeReaderChunkSource(source, ownsReader: false, options?.Logger ?? NullLogger.Instance);
     }
 }

@@ -76,32 +76,19 @@ internal sealed class SparseRawStream : Stream
     public override int Read(byte[] buffer, int offset, int count)
     {
         ValidateBufferArguments(buffer, offset, count);
-        return Read(buffer.AsSpan(offset, count));
+        return SyncPath.Complete(ReadCoreAsync(buffer.AsMemory(offset, count), async: false, CancellationToken.None));
     }
 
-    public override int Read(Span<byte> buffer)
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        ReadCoreAsync(buffer, async: true, cancellationToken);
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        int total = 0;
-        while (total < buffer.Length && _position < _image.RawLength)
-        {
-            (SparseChunk chunk, long within, int count) = NextRange(buffer.Length - total);
-            Span<byte> target = buffer.Slice(total, count);
-            if (chunk.Type == SparseChunkType.Raw)
-            {
-                _image.ReadPayloadExactly(chunk.PayloadOffset + within, target, chunk.Index);
-            }
-            else
-            {
-                Produce(chunk, within, target);
-            }
-            total += count;
-            _position += count;
-        }
-        return total;
+        ValidateBufferArguments(buffer, offset, count);
+        return ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
     }
 
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    private async ValueTask<int> ReadCoreAsync(Memory<byte> buffer, bool async, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         int total = 0;
@@ -111,7 +98,7 @@ internal sealed class SparseRawStream : Stream
             Memory<byte> target = buffer.Slice(total, count);
             if (chunk.Type == SparseChunkType.Raw)
             {
-                await _image.ReadPayloadExactlyAsync(chunk.PayloadOffset + within, target, chunk.Index, useAsync: true, cancellationToken).ConfigureAwait(false);
+                await _image.ReadPayloadExactlyAsync(chunk.PayloadOffset + within, target, chunk.Index, async, cancellationToken).ConfigureAwait(false);
             }
             else
             {
@@ -121,12 +108,6 @@ internal sealed class SparseRawStream : Stream
             _position += count;
         }
         return total;
-    }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-    {
-        ValidateBufferArguments(buffer, offset, count);
-        return ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
     }
 
     public override void Flush()

@@ -34,7 +34,7 @@ internal sealed class StreamRawDestination : RawDestination
 
     public override string Description => _canSeek ? "a seekable stream" : "a stream written in order";
 
-    public override ValueTask BeginPieceAsync(long rawLength, int pieceIndex, bool useAsync, CancellationToken cancellationToken)
+    public override ValueTask BeginPieceAsync(long rawLength, int pieceIndex, bool async, CancellationToken cancellationToken)
     {
         if (pieceIndex > 0 && !_canSeek)
         {
@@ -43,10 +43,10 @@ internal sealed class StreamRawDestination : RawDestination
         return ValueTask.CompletedTask;
     }
 
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> data, long offset, bool useAsync, CancellationToken cancellationToken)
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> data, long offset, bool async, CancellationToken cancellationToken)
     {
-        await MoveToAsync(offset, useAsync, cancellationToken).ConfigureAwait(false);
-        if (useAsync)
+        await MoveToAsync(offset, async, cancellationToken).ConfigureAwait(false);
+        if (async)
         {
             await _stream.WriteAsync(data, cancellationToken).ConfigureAwait(false);
         }
@@ -57,13 +57,13 @@ internal sealed class StreamRawDestination : RawDestination
         _position += data.Length;
     }
 
-    public override ValueTask ZeroAsync(long offset, long length, bool useAsync, CancellationToken cancellationToken) =>
-        WriteZerosAsync(offset, length, useAsync, cancellationToken);
+    public override ValueTask ZeroAsync(long offset, long length, bool async, CancellationToken cancellationToken) =>
+        WriteZerosAsync(offset, length, async, cancellationToken);
 
-    public override ValueTask SkipAsync(long offset, long length, bool useAsync, CancellationToken cancellationToken) =>
-        _canSeek ? ValueTask.CompletedTask : WriteZerosAsync(offset, length, useAsync, cancellationToken);
+    public override ValueTask SkipAsync(long offset, long length, bool async, CancellationToken cancellationToken) =>
+        _canSeek ? ValueTask.CompletedTask : WriteZerosAsync(offset, length, async, cancellationToken);
 
-    public override async ValueTask CompleteAsync(long rawLength, bool useAsync, CancellationToken cancellationToken)
+    public override async ValueTask CompleteAsync(long rawLength, bool async, CancellationToken cancellationToken)
     {
         if (_canSeek)
         {
@@ -78,10 +78,10 @@ internal sealed class StreamRawDestination : RawDestination
         }
         else
         {
-            await MoveToAsync(rawLength, useAsync, cancellationToken).ConfigureAwait(false);
+            await MoveToAsync(rawLength, async, cancellationToken).ConfigureAwait(false);
         }
 
-        if (useAsync)
+        if (async)
         {
             await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -93,7 +93,7 @@ internal sealed class StreamRawDestination : RawDestination
 
     public override ValueTask DisposeAsync() => _ownsStream ? _stream.DisposeAsync() : ValueTask.CompletedTask;
 
-    private async ValueTask MoveToAsync(long offset, bool useAsync, CancellationToken cancellationToken)
+    private async ValueTask MoveToAsync(long offset, bool async, CancellationToken cancellationToken)
     {
         if (offset == _position)
         {
@@ -109,6 +109,6 @@ internal sealed class StreamRawDestination : RawDestination
         {
             throw new NotSupportedException($"The output would go back to byte {offset} after byte {_position}, which a non-seekable stream cannot do.");
         }
-        await WriteZerosAsync(_position, offset - _position, useAsync, cancellationToken).ConfigureAwait(false);
+        await WriteZerosAsync(_position, offset - _position, async, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -18,7 +18,7 @@ internal readonly record struct FileStatus(UnixFileType Kind, long Length, long 
         try
         {
             handle.DangerousAddRef(ref added);
-            return Query((int)handle.DangerousGetHandle(), "", Libc.AtEmptyPath, "the open file");
+            return Query((int)handle.DangerousGetHandle(), "", Libc.AtEmptyPath, "the open file")!.Value;
         }
         finally
         {
@@ -34,10 +34,22 @@ internal readonly record struct FileStatus(UnixFileType Kind, long Length, long 
     public static FileStatus Of(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        return Query(Libc.AtCurrentWorkingDirectory, path, 0, path);
+        return Query(Libc.AtCurrentWorkingDirectory, path, 0, path)!.Value;
     }
 
-    private static FileStatus Query(int directory, string path, int flags, string what)
+    /// <summary>Describes the file at <paramref name="path"/> (following symbolic links), or null when nothing is there: one statx, where File.Exists and <see cref="Of(string)"/> would be two.</summary>
+    /// <exception cref="IOException">statx failed for another reason.</exception>
+    public static FileStatus? TryOf(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!OperatingSystem.IsLinux())
+        {
+            return File.Exists(path) ? new FileStatus(UnixFileType.Unknown, 0, 0) : null;
+        }
+        return Query(Libc.AtCurrentWorkingDirectory, path, 0, path, missingIsNull: true);
+    }
+
+    private static FileStatus? Query(int directory, string path, int flags, string what, bool missingIsNull = false)
     {
         if (!OperatingSystem.IsLinux())
         {
@@ -47,7 +59,12 @@ internal readonly record struct FileStatus(UnixFileType Kind, long Length, long 
         const uint Fields = Libc.StatxType | Libc.StatxMode | Libc.StatxSize | Libc.StatxBlocks;
         if (Libc.Statx(directory, path, flags, Fields, out StatxBuffer status) != 0)
         {
-            throw Errno.LastErrorToException("Cannot query", what);
+            int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            if (missingIsNull && errno == Errno.ENOENT)
+            {
+                return null;
+            }
+            throw Errno.ToException(errno, "Cannot query", what);
         }
         return new FileStatus(status.FileType, (long)status.Size, (long)status.Blocks * 512);
     }

@@ -152,7 +152,7 @@ public class ExpansionTests
         File.WriteAllBytes(a, first.Build());
         File.WriteAllBytes(b, second.Build());
 
-        SparseImage.ToRaw([a, b], raw);
+        SparseImage.ToRaw(SparseSource.FromPaths([a, b]), raw);
 
         byte[] expected = first.Expected;
         byte[] overlay = second.Expected;
@@ -169,7 +169,7 @@ public class ExpansionTests
         File.WriteAllBytes(folder.Combine("a.simg"), longer.Build());
         File.WriteAllBytes(folder.Combine("b.simg"), shorter.Build());
 
-        await SparseImage.ToRawAsync([folder.Combine("a.simg"), folder.Combine("b.simg")], folder.Combine("out.raw"));
+        await SparseImage.ToRawAsync(SparseSource.FromPaths([folder.Combine("a.simg"), folder.Combine("b.simg")]), folder.Combine("out.raw"));
 
         Assert.That(File.ReadAllBytes(folder.Combine("out.raw")), Is.EqualTo(longer.Expected[..32]));
     }
