@@ -41,8 +41,9 @@ internal static class VerbRunner
         }
         catch (Exception e)
         {
-            // Users get the library's message (it names what is wrong and where), not a stack trace; --verbose adds it.
-            await context.Console.Error.WriteLineAsync($"sparsevirt: {e.Message}").ConfigureAwait(false);
+            // Users get the library's message (it names what is wrong and where, in the CLI's flags), not a stack
+            // trace; --verbose adds it.
+            await context.Console.Error.WriteLineAsync($"sparsevirt: {CliTerms.InFlags(e.Message)}").ConfigureAwait(false);
             if (context.ParseResult.GetValue(GlobalOptions.Verbose))
             {
                 await context.Console.Error.WriteLineAsync(e.ToString()).ConfigureAwait(false);

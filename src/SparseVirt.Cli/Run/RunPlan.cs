@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using SparseVirt.Qemu;
+using SparseVirt.Qemu.Disks;
 using SparseVirt.Sparse;
 
 namespace SparseVirt.Cli.Run;
@@ -103,9 +104,6 @@ internal enum RunDiskKind
 /// </summary>
 internal sealed record RunDisk(RunDiskKind Kind, string Path, string? OverlayPath, int? BootIndex)
 {
-    /// <summary>The qcow2 magic, "QFI\xfb" (QEMU's <c>QCOW_MAGIC</c>).</summary>
-    private static ReadOnlySpan<byte> Qcow2Magic => [(byte)'Q', (byte)'F', (byte)'I', 0xFB];
-
     /// <summary>The export of a served disk (<c>disk0</c>, <c>disk1</c>... in the order served), else null.</summary>
     public string? ExportName { get; init; }
 
@@ -128,7 +126,7 @@ internal sealed record RunDisk(RunDiskKind Kind, string Path, string? OverlayPat
         {
             throw new FileNotFoundException($"Disk '{path}' does not exist.", path);
         }
-        Span<byte> header = stackalloc byte[4];
+        Span<byte> header = stackalloc byte[QemuImageFile.FormatBytes];
         using (FileStream stream = File.OpenRead(path))
         {
             header = header[..stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false)];
@@ -137,7 +135,6 @@ internal sealed record RunDisk(RunDiskKind Kind, string Path, string? OverlayPat
         {
             return new RunDisk(expand ? RunDiskKind.ExpandedSparse : RunDiskKind.ServedSparse, path, overlayPath, bootIndex);
         }
-        QemuDiskFormat format = header.SequenceEqual(Qcow2Magic) ? QemuDiskFormat.Qcow2 : QemuDiskFormat.Raw;
-        return new RunDisk(RunDiskKind.ImageFile, path, overlayPath, bootIndex) { Format = format };
+        return new RunDisk(RunDiskKind.ImageFile, path, overlayPath, bootIndex) { Format = QemuImageFile.FormatOf(header) };
     }
 }

@@ -80,7 +80,7 @@ public static partial class VirtualizationJudge
     {
         var steps = new List<string>
         {
-            "Use QEMU's software emulation here (-accel tcg): 'sparsevirt run --accel auto' does so on this host, and it " +
+            "Use QEMU's software emulation here (-accel tcg; the report's best accelerator is TCG on this host), which " +
                 (emulated ? "is faster than this KVM." : "runs every guest."),
         };
         if (backend is not null)

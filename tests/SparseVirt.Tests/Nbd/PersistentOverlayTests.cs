@@ -66,7 +66,7 @@ public class PersistentOverlayTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(otherContent!.Message, Does.Contain("another base").And.Contain("left as it is").And.Contain("--reset-overlay"));
+            Assert.That(otherContent!.Message, Does.Contain("another base").And.Contain("left as it is").And.Contain("NbdExport.WithOverlayReset"));
             Assert.That(otherLength!.Message, Does.Contain("65536 bytes").And.Contain("32768"));
             Assert.That(notOurs!.Message, Does.Contain("not a SparseVirt NBD overlay"));
             Assert.That(File.ReadAllBytes(path), Is.EqualTo(before));

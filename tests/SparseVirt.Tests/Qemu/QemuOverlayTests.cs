@@ -68,7 +68,7 @@ public sealed class QemuOverlayTests
         var refused = await Assert.ThrowsAsync<QemuOverlayRefusedException>(() => QemuOverlayFiles.EnsureAsync(overlay, tool));
         Assert.Multiple(() =>
         {
-            Assert.That(refused!.Message, Does.Contain("content of its base changed").And.Contain("left untouched").And.Contain("--reset-overlay"));
+            Assert.That(refused!.Message, Does.Contain("content of its base changed").And.Contain("left untouched").And.Contain("QemuOverlayFiles.ResetAsync"));
             Assert.That(refused.AllocatedBytes, Is.GreaterThan(0));
             Assert.That(File.ReadAllBytes(overlay.Path), Is.EqualTo(overlayBefore), "the refused overlay is untouched");
         });

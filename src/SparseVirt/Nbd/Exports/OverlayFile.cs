@@ -199,7 +199,7 @@ internal sealed class OverlayFile
     }
 
     private static InvalidDataException Refused(string path, string why) =>
-        new($"The NBD overlay '{path}' is refused and left as it is: {why}. Serve with another --overlay file, or start over with --reset-overlay (the old file is kept as NAME.bak-TIMESTAMP).");
+        new($"The NBD overlay '{path}' is refused and left as it is: {why}. Use another overlay file, or start this one over with NbdExport.WithOverlayReset (the old file is kept as NAME.bak-TIMESTAMP).");
 
     private static long RoundUp(long value, long unit) => (value + unit - 1) / unit * unit;
 }

@@ -60,7 +60,7 @@ public sealed class QemuOverlayRefusedException : IOException
     private static string Describe(string path, string reason, long allocated, long size, DateTime lastWrittenUtc) =>
         $"The overlay '{path}' was not reused and is left untouched: {reason}. It holds {Bytes(allocated)} allocated " +
             $"({Bytes(size)} file), last written {lastWrittenUtc.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC. To keep its writes, attach the base " +
-            "it was made over; to start over with an empty overlay, reset it (sparsevirt run --reset-overlay keeps the old " +
+            "it was made over; to start over with an empty overlay, reset it (QemuOverlayFiles.ResetAsync keeps the old " +
             "file as NAME.bak-TIMESTAMP).";
 
     private static string Bytes(long bytes) => bytes >= 1 << 20

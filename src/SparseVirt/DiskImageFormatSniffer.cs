@@ -1,10 +1,11 @@
 using System.Buffers.Binary;
 
-namespace SparseVirt.Sparse;
+namespace SparseVirt;
 
 /// <summary>
-/// Recognizes common non-sparse inputs from their first bytes, so a wrong-magic error can say what the file looks
-/// like (most often: a raw image that needs no expanding).
+/// Recognizes common disk image formats from their first bytes: Sparse uses it so a wrong-magic error can say what
+/// the file looks like (most often: a raw image that needs no expanding), and Qemu to tell a qcow2 image from a raw
+/// one (<c>QemuImageFile.FormatOf</c>).
 /// </summary>
 internal static class DiskImageFormatSniffer
 {
@@ -15,6 +16,10 @@ internal static class DiskImageFormatSniffer
 
     private static ReadOnlySpan<byte> XzMagic => [0xFD, (byte)'7', (byte)'z', (byte)'X', (byte)'Z', 0x00];
 
+    /// <summary>Whether <paramref name="data"/> starts with the qcow2 magic, "QFI\xfb" (QEMU's <c>QCOW_MAGIC</c>).</summary>
+    public static bool IsQcow2(ReadOnlySpan<byte> data) => data.StartsWith(QcowMagic);
+
+    /// <summary>What <paramref name="data"/>, a file's first bytes, looks like, or null when it is none of these.</summary>
     public static string? Describe(ReadOnlySpan<byte> data)
     {
         if (data.Length >= 1082 && BinaryPrimitives.ReadUInt16LittleEndian(data[1080..]) == 0xEF53)
@@ -29,7 +34,7 @@ internal static class DiskImageFormatSniffer
         {
             return "a raw disk image (it has an MBR boot signature)";
         }
-        if (data.Length >= 4 && data[..4].SequenceEqual(QcowMagic))
+        if (IsQcow2(data))
         {
             return "a qcow2 image";
         }
