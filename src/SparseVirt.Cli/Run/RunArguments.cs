@@ -78,6 +78,7 @@ internal sealed class RunArguments
 
     public Option<string[]> DiskInterface { get; } = new("--disk-interface")
     {
+        HelpName = "virtio|scsi|ide",
         Description = "The bus the guest sees a disk on: ide (the default: ide-hd, which is AHCI on q35), virtio (virtio-blk) or scsi (scsi-hd on a virtio-scsi controller). One value for every disk, or one per disk in boot order (the --gpt disk first, then the disks given); disks past the last value get ide.",
         Arity = ArgumentArity.ZeroOrMore,
     };
