@@ -16,9 +16,7 @@ public class RunDiskInterfaceTests
     public void Without_the_option_every_disk_is_IDE_and_one_value_goes_to_every_disk_including_the_GPT_disk()
     {
         using var folder = new TempDirectory();
-        string sparse = folder.Combine("a.simg"), raw = folder.Combine("b.img");
-        File.WriteAllBytes(sparse, new SparseImageBuilder().Raw(1, seed: 1).Build());
-        File.WriteAllBytes(raw, new byte[512]);
+        (string sparse, string raw) = WriteDisks(folder);
 
         RunPlan byDefault = RunPlan.Create(new RunRequest { Disks = [sparse, raw], GptPartitions = ["system=" + raw] });
         RunPlan allVirtio = RunPlan.Create(new RunRequest { Disks = [sparse, raw], GptPartitions = ["system=" + raw], DiskInterfaces = [QemuDiskInterface.VirtioBlock] });
@@ -35,9 +33,7 @@ public class RunDiskInterfaceTests
     public void Several_values_go_with_the_disks_in_boot_order_the_GPT_disk_first_and_the_rest_stay_IDE()
     {
         using var folder = new TempDirectory();
-        string sparse = folder.Combine("a.simg"), raw = folder.Combine("b.img");
-        File.WriteAllBytes(sparse, new SparseImageBuilder().Raw(1, seed: 1).Build());
-        File.WriteAllBytes(raw, new byte[512]);
+        (string sparse, string raw) = WriteDisks(folder);
 
         RunPlan withGpt = RunPlan.Create(new RunRequest
         {
@@ -110,5 +106,14 @@ public class RunDiskInterfaceTests
             Assert.That(result.ExitCode, Is.EqualTo(2), result.Error);
             Assert.That(result.Error, Does.Contain("2 --disk-interface options for 1 disks"));
         });
+    }
+
+    /// <summary>A sparse disk (served) and a raw one (read by QEMU), for plans that open nothing.</summary>
+    private static (string Sparse, string Raw) WriteDisks(TempDirectory folder)
+    {
+        string sparse = folder.Combine("a.simg"), raw = folder.Combine("b.img");
+        File.WriteAllBytes(sparse, new SparseImageBuilder().Raw(1, seed: 1).Build());
+        File.WriteAllBytes(raw, new byte[512]);
+        return (sparse, raw);
     }
 }
