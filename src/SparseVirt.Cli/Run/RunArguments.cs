@@ -76,6 +76,13 @@ internal sealed class RunArguments
         Arity = ArgumentArity.ZeroOrMore,
     };
 
+    public Option<string[]> DiskInterface { get; } = new("--disk-interface")
+    {
+        HelpName = "virtio|scsi|ide",
+        Description = "The bus the guest sees a disk on: ide (the default: ide-hd, which is AHCI on q35), virtio (virtio-blk) or scsi (scsi-hd on a virtio-scsi controller). One value for every disk, or one per disk in boot order (the --gpt disk first, then the disks given); disks past the last value get ide.",
+        Arity = ArgumentArity.ZeroOrMore,
+    };
+
     public Option<bool> ResetOverlay { get; } = new("--reset-overlay")
     {
         Description = "Start each --overlay over with an empty one, keeping the old file beside it as NAME.bak-TIMESTAMP (unless --no-backup). Without it an overlay that is not over the disk given is refused and left untouched.",
@@ -98,8 +105,8 @@ internal sealed class RunArguments
         command.Arguments.Add(Disks);
         Option[] options =
         [
-            Gpt, BootCode, Overlay, ResetOverlay, NoBackup, Memory, Cpus, Kernel, Initrd, Append, Accel, Serial, Forward,
-            Machine, Timeout, StopTimeout, Cache, Qemu, Expand, RetryOnTcg, AllowNoQemu,
+            Gpt, BootCode, Overlay, ResetOverlay, NoBackup, DiskInterface, Memory, Cpus, Kernel, Initrd, Append, Accel, Serial,
+            Forward, Machine, Timeout, StopTimeout, Cache, Qemu, Expand, RetryOnTcg, AllowNoQemu,
         ];
         foreach (Option option in options)
         {
@@ -112,6 +119,7 @@ internal sealed class RunArguments
     {
         Disks = context.GetValue(Disks) ?? [],
         Overlays = context.GetValue(Overlay) ?? [],
+        DiskInterfaces = [.. (context.GetValue(DiskInterface) ?? []).Select(ParseDiskInterface)],
         Memory = ParseMemory(context.GetValue(Memory)),
         Cpus = ParseCpus(context.GetValue(Cpus)),
         Kernel = context.GetValue(Kernel),
@@ -164,6 +172,14 @@ internal sealed class RunArguments
         }
         return TimeSpan.FromSeconds(seconds);
     }
+
+    internal static QemuDiskInterface ParseDiskInterface(string text) => text.Trim().ToUpperInvariant() switch
+    {
+        "IDE" => QemuDiskInterface.Ide,
+        "VIRTIO" => QemuDiskInterface.VirtioBlock,
+        "SCSI" => QemuDiskInterface.Scsi,
+        _ => throw new UsageException($"--disk-interface '{text}' is not virtio, scsi or ide."),
+    };
 
     internal static QemuPortForward ParseForward(string text)
     {

@@ -51,7 +51,7 @@ internal sealed class RunDiskPreparer(VerbContext context, RunPlan plan, SparseD
     }
 
     private static QemuDisk Finish(RunDisk disk, QemuDisk qemuDisk) =>
-        qemuDisk.WithInterface(QemuDiskInterface.Ide).WithBootIndex(disk.BootIndex);
+        qemuDisk.WithInterface(disk.Interface).WithBootIndex(disk.BootIndex);
 
     private async Task<QemuDisk> ExpandedDiskAsync(RunDisk disk, CancellationToken cancellationToken)
     {

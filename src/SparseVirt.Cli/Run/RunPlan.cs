@@ -43,12 +43,16 @@ internal sealed record RunPlan(RunRequest Request, ImmutableArray<RunDisk> Disks
         int? BootIndex() => request.Kernel is null ? disks.Count + 1 : null;
         if (request.GptPartitions.Length > 0)
         {
-            disks.Add(new RunDisk(RunDiskKind.ComposedGpt, string.Join(' ', request.GptPartitions), null, BootIndex()) { ExportName = RunDisk.ExportNameOf(served++) });
+            disks.Add(new RunDisk(RunDiskKind.ComposedGpt, string.Join(' ', request.GptPartitions), null, BootIndex())
+            {
+                ExportName = RunDisk.ExportNameOf(served++),
+                Interface = request.DiskInterfaceAt(0),
+            });
         }
         for (int i = 0; i < request.Disks.Length; i++)
         {
             string? overlay = i < request.Overlays.Length ? request.Overlays[i] : null;
-            RunDisk disk = RunDisk.Classify(request.Disks[i], request.Expand, overlay, BootIndex());
+            RunDisk disk = RunDisk.Classify(request.Disks[i], request.Expand, overlay, BootIndex()) with { Interface = request.DiskInterfaceAt(disks.Count) };
             disks.Add(disk.IsServed ? disk with { ExportName = RunDisk.ExportNameOf(served++) } : disk);
         }
         return disks.ToImmutable();
@@ -109,6 +113,9 @@ internal sealed record RunDisk(RunDiskKind Kind, string Path, string? OverlayPat
 
     /// <summary>The format QEMU reads an <see cref="RunDiskKind.ImageFile"/> in.</summary>
     public QemuDiskFormat Format { get; init; } = QemuDiskFormat.Raw;
+
+    /// <summary>The bus the guest sees this disk on (--disk-interface).</summary>
+    public QemuDiskInterface Interface { get; init; } = RunRequest.DefaultDiskInterface;
 
     public bool IsServed => Kind is RunDiskKind.ComposedGpt or RunDiskKind.ServedSparse;
 

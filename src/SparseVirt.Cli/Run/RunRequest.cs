@@ -12,6 +12,12 @@ internal sealed record RunRequest
     /// <summary>The --overlay files, each for the disk in the same position.</summary>
     public string[] Overlays { get; init; } = [];
 
+    /// <summary>
+    /// The --disk-interface buses: one for every disk, or one per disk in boot order (the --gpt disk first); empty
+    /// for the default, <see cref="DefaultDiskInterface"/>.
+    /// </summary>
+    public QemuDiskInterface[] DiskInterfaces { get; init; } = [];
+
     public QemuMemorySize Memory { get; init; } = QemuMemorySize.FromMebibytes(512);
 
     public int Cpus { get; init; } = 1;
@@ -61,6 +67,23 @@ internal sealed record RunRequest
     /// <summary>Keep a reset overlay's old file as NAME.bak-TIMESTAMP (not --no-backup).</summary>
     public bool KeepOverlayBackups { get; init; } = true;
 
+    /// <summary>
+    /// The bus of every disk without a --disk-interface: IDE, which every x86 guest can drive (BIOS, boot sectors,
+    /// installers without virtio drivers); a virtio-only guest asks for virtio.
+    /// </summary>
+    public const QemuDiskInterface DefaultDiskInterface = QemuDiskInterface.Ide;
+
+    /// <summary>How many disks the guest gets: the --gpt disk (when composed), then the disks given.</summary>
+    public int DiskCount => Disks.Length + (GptPartitions.Length > 0 ? 1 : 0);
+
+    /// <summary>The bus of the disk at <paramref name="position"/> in boot order (the --gpt disk, when given, is 0).</summary>
+    public QemuDiskInterface DiskInterfaceAt(int position) => DiskInterfaces switch
+    {
+        [] => DefaultDiskInterface,
+        [QemuDiskInterface all] => all,
+        _ => position < DiskInterfaces.Length ? DiskInterfaces[position] : DefaultDiskInterface,
+    };
+
     /// <summary>Refuses options that do not go together (the parser cannot see these), before anything is opened.</summary>
     /// <exception cref="UsageException">The first such combination.</exception>
     public void Validate()
@@ -76,6 +99,10 @@ internal sealed record RunRequest
         if (Disks.Length == 0 && GptPartitions.Length == 0)
         {
             throw new UsageException("Give at least one disk, or --gpt LABEL=IMAGE....");
+        }
+        if (DiskInterfaces.Length > 1 && DiskInterfaces.Length > DiskCount)
+        {
+            throw new UsageException($"{DiskInterfaces.Length} --disk-interface options for {DiskCount} disks; give one for every disk, or one per disk in boot order (the --gpt disk first).");
         }
         if (!KeepOverlayBackups && !ResetOverlays)
         {

@@ -81,6 +81,19 @@ public sealed class QemuArgumentRenderingTests
         }));
     }
 
+    [TestCase(QemuDiskInterface.VirtioBlock, new[] { "virtio-blk-pci,drive=disk0,id=disk0-device,bootindex=1", "virtio-blk-pci,drive=disk1,id=disk1-device" })]
+    [TestCase(QemuDiskInterface.Ide, new[] { "ide-hd,drive=disk0,id=disk0-device,bootindex=1", "ide-hd,drive=disk1,id=disk1-device" })]
+    [TestCase(QemuDiskInterface.Scsi, new[] { "virtio-scsi-pci,id=scsi0", "scsi-hd,drive=disk0,id=disk0-device,bus=scsi0.0,bootindex=1", "scsi-hd,drive=disk1,id=disk1-device,bus=scsi0.0" })]
+    public void Each_bus_renders_its_device_for_a_file_and_an_NBD_export_and_SCSI_adds_one_controller(QemuDiskInterface bus, string[] devices)
+    {
+        IReadOnlyList<string> arguments = Minimal
+            .WithDisk(new QemuDisk("a.raw", QemuDiskFormat.Raw).WithInterface(bus).WithBootIndex(1))
+            .WithDisk(new QemuDisk(QemuNbdExport.OnUnixSocket("/run/sv/nbd.sock", "disk0")).WithInterface(bus))
+            .ToArguments();
+        Assert.That(ValuesOf(arguments, "-device"), Is.EqualTo(devices));
+        Assert.That(ValuesOf(arguments, "-blockdev")[2], Does.StartWith("driver=nbd,node-name=disk1-file,server.type=unix"));
+    }
+
     [Test]
     public void A_snapshot_disk_uses_drive_with_snapshot_on()
     {

@@ -9,7 +9,7 @@ namespace SparseVirt.Tests.TestGuests;
 /// mounts proc, sys and devtmpfs, loads the modules asked for (with their dependencies, read from each module's
 /// <c>.modinfo</c>, since an unpacked package has no modules.dep), prints <see cref="UserspaceMarker"/>, runs the
 /// test's script and powers off. Its disk drivers are modules (ext4 is built in): PIIX for <c>run</c>'s IDE disks on
-/// the pc machine, virtio-blk for virtio disks; it has no AHCI driver, so not q35's IDE disks.
+/// the pc machine, virtio-blk for virtio disks, virtio-scsi for SCSI disks; it has no AHCI driver, so not q35's IDE disks.
 /// </summary>
 internal sealed class DebianCloudGuest
 {
@@ -24,6 +24,9 @@ internal sealed class DebianCloudGuest
 
     /// <summary>The modules for a virtio-blk disk.</summary>
     public static readonly string[] VirtioDiskModules = ["virtio_pci", "virtio_blk"];
+
+    /// <summary>The modules for a <c>scsi-hd</c> disk on a virtio-scsi controller.</summary>
+    public static readonly string[] VirtioScsiDiskModules = ["virtio_pci", "virtio_scsi", "sd_mod"];
 
     private static readonly Lazy<DebianCloudGuest?> s_fetched = new(Fetch);
     private static string? s_fetchFailure;
