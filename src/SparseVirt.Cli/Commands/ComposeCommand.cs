@@ -21,16 +21,17 @@ internal static class ComposeCommand
             Arity = ArgumentArity.OneOrMore,
         };
         var bootCode = BootCodeOption.Create("disk");
+        var guids = new GptGuidOptions("disk");
         var command = new Command(
             "compose",
-            "Write a GPT disk from images as the emulator's system-qemu.img is made: first partition at 1 MiB, each rounded up to 1 MiB, 1 MiB of tail padding, Linux filesystem type. Sparse inputs are read in place; holes stay holes.")
+            "Write a GPT disk from images as the emulator's system-qemu.img is made: first partition at 1 MiB, each rounded up to 1 MiB, 1 MiB of tail padding, Linux filesystem type, GUIDs derived from the inputs (the same inputs give the same bytes). Sparse inputs are read in place; holes stay holes.")
         {
-            output, pairs, bootCode,
+            output, pairs, bootCode, guids.DiskGuid, guids.RandomGuids,
         };
         VerbRunner.SetAction(command, console, async (context, cancellationToken) =>
         {
             using var images = new ImageInputs();
-            GptComposition composition = images.ComposeGpt(context.GetValue(pairs) ?? [], context.GetValue(bootCode));
+            GptComposition composition = images.ComposeGpt(context.GetValue(pairs) ?? [], context.GetValue(bootCode), d => guids.Apply(context, d));
             using IProgressBar progress = TerminalProgressBar.Create(console, "compose", composition.Disk.Length);
             await BlockSourceFile.WriteAsync(composition.Disk, context.GetValue(output), progress, cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;

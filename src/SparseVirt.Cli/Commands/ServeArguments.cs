@@ -22,6 +22,8 @@ internal sealed class ServeArguments
 
     public Option<string?> BootCode { get; } = BootCodeOption.Create("--gpt disk");
 
+    public GptGuidOptions Guids { get; } = new("--gpt disk");
+
     public Option<string?> Socket { get; } = new("--socket") { Description = "Listen on this Unix socket (mode 0600). Default: a socket in a new private directory." };
 
     public Option<string?> Tcp { get; } = new("--tcp") { Description = "Listen on TCP instead, HOST:PORT (PORT alone, or :PORT, means loopback only)." };
@@ -57,7 +59,7 @@ internal sealed class ServeArguments
     public void AddTo(Command command)
     {
         command.Arguments.Add(Images);
-        foreach (Option option in (Option[])[Gpt, BootCode, Socket, Tcp, Name, Writable, Overlay, ResetOverlay, NoBackup, MaxConnections, HandshakeLimit])
+        foreach (Option option in (Option[])[Gpt, BootCode, Guids.DiskGuid, Guids.RandomGuids, Socket, Tcp, Name, Writable, Overlay, ResetOverlay, NoBackup, MaxConnections, HandshakeLimit])
         {
             command.Options.Add(option);
         }

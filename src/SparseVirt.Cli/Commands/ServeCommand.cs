@@ -41,7 +41,7 @@ internal static class ServeCommand
         await using SparseBlockSource? sparse = paths.Length > 0
             ? SparseBlockSource.Open(paths, SparseExpandOptions.Default.WithLogger(context.LoggerFactory.CreateLogger("SparseVirt.Sparse")))
             : null;
-        IBlockSource source = sparse ?? inputs.ComposeGpt(partitions, context.GetValue(arguments.BootCode)).Disk;
+        IBlockSource source = sparse ?? inputs.ComposeGpt(partitions, context.GetValue(arguments.BootCode), d => arguments.Guids.Apply(context, d)).Disk;
         string description = partitions.Length > 0 ? "GPT disk of " + string.Join(' ', partitions) : string.Join(' ', paths.Select(Path.GetFileName));
         NbdExport export = Export(context, arguments, new NbdExport(context.GetValue(arguments.Name), source).WithDescription(description));
         await using NbdServer server = await NbdServer.StartAsync([export], options, cancellationToken).ConfigureAwait(false);
@@ -69,6 +69,10 @@ internal static class ServeCommand
         if (context.GetValue(arguments.BootCode) is not null && partitions.Length == 0)
         {
             throw new UsageException("--boot-code needs --gpt: it goes into the composed disk's protective MBR.");
+        }
+        if (arguments.Guids.AnyGiven(context) && partitions.Length == 0)
+        {
+            throw new UsageException("--disk-guid and --random-guids need --gpt: they set the composed disk's GUIDs.");
         }
         string? overlayPath = context.GetValue(arguments.Overlay);
         if (context.GetValue(arguments.Socket) is not null && context.GetValue(arguments.Tcp) is not null)

@@ -81,11 +81,13 @@ internal sealed class ImageInputs : IDisposable
     /// <summary>
     /// Turns <c>LABEL=IMAGE</c> arguments into a composed GPT disk (the helper for <c>compose</c>, and for
     /// <c>serve --gpt</c> and <c>run --gpt</c>): nothing is written, the disk reads through to the images. The
-    /// <c>--boot-code</c> file, when given, is checked before any image is opened.
+    /// <c>--boot-code</c> file, when given, is checked before any image is opened, and so is what
+    /// <paramref name="configure"/> sets (the GUID options).
     /// </summary>
-    public GptComposition ComposeGpt(IEnumerable<string> pairs, string? bootCodePath = null)
+    public GptComposition ComposeGpt(IEnumerable<string> pairs, string? bootCodePath = null, Func<GptCompositeDefinition, GptCompositeDefinition>? configure = null)
     {
         GptCompositeDefinition composite = BootCodeOption.Apply(GptCompositeDefinition.Empty, bootCodePath);
+        composite = configure?.Invoke(composite) ?? composite;
         foreach (string pair in pairs)
         {
             int equals = pair.IndexOf('=');

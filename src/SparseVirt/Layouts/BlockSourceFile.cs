@@ -9,16 +9,16 @@ public static class BlockSourceFile
 {
     private const int ChunkBytes = 1024 * 1024;
 
-    // A kernel copy is issued in steps of at most this much, so progress is reported and cancellation noticed.
-    private const long KernelCopyBytes = 64L * 1024 * 1024;
+    // The unit of holes in the output: a block of this many zeros is not written (as lpunpack and simg2img do).
+    private const int ZeroBlockBytes = 4096;
 
     /// <summary>
     /// Writes <paramref name="source"/> to a raw file at <paramref name="path"/>: only the source's data extents are
-    /// copied, and holes and zero extents are left as holes, so the file takes the space of its data. Ranges the
-    /// source stores in a file (a raw image, a sparse image's RAW chunks: <see cref="IFileBackedBlockSource"/>) are
-    /// copied file to file inside the kernel (<c>copy_file_range</c>), as they are stored; other data is read and
-    /// written with its 4 KiB blocks of zeros left as holes. Where the kernel cannot copy (another system, another
-    /// file system on an older kernel), everything is read and written.
+    /// read, and holes, zero extents and 4 KiB blocks of zeros within the data (written zeros of a raw input) are left
+    /// as holes, as lpunpack leaves them, so the file takes the space of its data. Data the source stores in a file
+    /// (a raw image, a sparse image's RAW chunks: <see cref="IFileBackedBlockSource"/>) is copied file to file inside
+    /// the kernel (<c>copy_file_range</c>) once a read has found no zero block in it; other data is written from what
+    /// was read. Where the kernel cannot copy (another system, another file system on an older kernel), it is written.
     /// The file is written under a temporary name in the same folder and renamed over <paramref name="path"/> on
     /// success; on failure or cancellation the temporary file is removed and an existing file is left untouched.
     /// </summary>
@@ -41,9 +41,10 @@ public static class BlockSourceFile
     }
 
     /// <summary>
-    /// Copies the data extents of <paramref name="source"/> into an open file of its length. Ranges the source stores
-    /// in a file (<see cref="IFileBackedBlockSource"/>) are copied file to file in the kernel, as they are stored; the
-    /// rest is read through the source and written without its 4 KiB blocks of zeros.
+    /// Copies the data extents of <paramref name="source"/> into an open file of its length, in chunks read through
+    /// the source, leaving its 4 KiB blocks of zeros as holes (as lpunpack and simg2img do, whether the zeros are holes
+    /// of the input or written zeros, as a raw super image from lpmake holds). A chunk without zero blocks that the
+    /// source stores in a file (<see cref="IFileBackedBlockSource"/>) is copied file to file in the kernel.
     /// </summary>
     internal static async Task<long> CopyDataAsync(IBlockSource source, SafeFileHandle handle, IProgress<long>? progress, CancellationToken cancellationToken)
     {
@@ -53,7 +54,7 @@ public static class BlockSourceFile
         byte[] other = GC.AllocateUninitializedArray<byte>(ChunkBytes, pinned: true);
         var fileBacked = source as IFileBackedBlockSource;
         Task pendingWrite = Task.CompletedTask;
-        long written = 0, readUntil = 0;
+        long written = 0;
         foreach (BlockExtent extent in source.GetExtents(0, source.Length))
         {
             if (extent.Kind != BlockExtentKind.Data)
@@ -63,32 +64,11 @@ public static class BlockSourceFile
             for (long offset = extent.Offset; offset < extent.End;)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                long limit = extent.End;
-                if (fileBacked is not null)
-                {
-                    if (offset >= readUntil)
-                    {
-                        BlockFileRun run = fileBacked.GetFileRun(offset, extent.End - offset);
-                        if (run.IsInFile)
-                        {
-                            await pendingWrite.ConfigureAwait(false);
-                            long copied = await CopyInKernelAsync(run, handle, offset, cancellationToken).ConfigureAwait(false);
-                            if (copied > 0)
-                            {
-                                offset += copied;
-                                progress?.Report(offset);
-                                continue;
-                            }
-                        }
-                        // Not in a file, or the kernel cannot copy between these files: read this run through the source.
-                        readUntil = offset + run.Length;
-                    }
-                    limit = readUntil;
-                }
-                int count = (int)Math.Min(ChunkBytes - (offset % ChunkBytes), limit - offset);
-                await source.ReadAsync(offset, current.AsMemory(0, count), cancellationToken).ConfigureAwait(false);
+                int count = (int)Math.Min(ChunkBytes - (offset % ChunkBytes), extent.End - offset);
+                Memory<byte> chunk = current.AsMemory(0, count);
+                await source.ReadAsync(offset, chunk, cancellationToken).ConfigureAwait(false);
                 await pendingWrite.ConfigureAwait(false);
-                pendingWrite = WriteNonZeroBlocksAsync(handle, current.AsMemory(0, count), offset, cancellationToken);
+                pendingWrite = WriteChunkAsync(fileBacked, handle, chunk, offset, cancellationToken);
                 (current, other) = (other, current);
                 offset += count;
                 progress?.Report(offset);
@@ -101,21 +81,53 @@ public static class BlockSourceFile
     }
 
     /// <summary>
-    /// Copies up to <see cref="KernelCopyBytes"/> of <paramref name="run"/> to <paramref name="offset"/> with
-    /// <c>copy_file_range</c>, off the caller's thread (it blocks). Returns how many bytes were copied: 0 when the
-    /// kernel cannot copy between these files, fewer than asked when the input ends early (the caller's read of the
-    /// rest then reports the truncation).
+    /// Writes one chunk read from the source at <paramref name="offset"/>. Zero blocks must stay holes, and only a
+    /// read finds them, so every chunk is read (the zero test stops at a data block's first non-zero byte); a chunk
+    /// of data only is then copied in the kernel from the file the source stores it in, where it can be (this keeps
+    /// what the kernel does better than a write: a reflink or server-side copy on file systems that share extents).
+    /// What the kernel does not copy (not in a file, another file system, an early end) is written from the buffer.
     /// </summary>
-    private static Task<long> CopyInKernelAsync(BlockFileRun run, SafeFileHandle handle, long offset, CancellationToken cancellationToken)
+    private static async Task WriteChunkAsync(IFileBackedBlockSource? fileBacked, SafeFileHandle handle, ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken)
     {
-        long length = Math.Min(run.Length, KernelCopyBytes);
-        return Task.Run(() => KernelFileCopy.Copy(run.File!, run.FileOffset, handle, offset, length, cancellationToken), cancellationToken);
+        int copied = 0;
+        if (fileBacked is not null && !HasZeroBlock(chunk.Span))
+        {
+            while (copied < chunk.Length)
+            {
+                BlockFileRun run = fileBacked.GetFileRun(offset + copied, chunk.Length - copied);
+                if (!run.IsInFile)
+                {
+                    break;
+                }
+                long at = offset + copied;
+                long moved = await Task.Run(() => KernelFileCopy.Copy(run.File!, run.FileOffset, handle, at, run.Length, cancellationToken), cancellationToken).ConfigureAwait(false);
+                if (moved <= 0)
+                {
+                    break;
+                }
+                copied += (int)moved;
+            }
+        }
+        await WriteNonZeroBlocksAsync(handle, chunk[copied..], offset + copied, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Whether <paramref name="chunk"/> holds a 4 KiB block of zeros (counted from its start).</summary>
+    private static bool HasZeroBlock(ReadOnlySpan<byte> chunk)
+    {
+        for (int at = 0; at < chunk.Length; at += ZeroBlockBytes)
+        {
+            if (!chunk.Slice(at, Math.Min(ZeroBlockBytes, chunk.Length - at)).ContainsAnyExcept((byte)0))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>Writes the runs of <paramref name="chunk"/> that are not 4 KiB blocks of zeros (those stay holes).</summary>
     private static async Task WriteNonZeroBlocksAsync(SafeFileHandle handle, ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken)
     {
-        const int Block = 4096;
+        const int Block = ZeroBlockBytes;
         int runStart = -1;
         for (int at = 0; at < chunk.Length; at += Block)
         {

@@ -65,6 +65,19 @@ internal static class LayoutFixtures
         }
     }
 
+    /// <summary>
+    /// Asserts that no file of <paramref name="actualFolder"/> takes more disk space than the same file of
+    /// <paramref name="expectedFolder"/> (lpunpack's): zero blocks are holes in both.
+    /// </summary>
+    public static void AssertNoMoreAllocated(string expectedFolder, string actualFolder)
+    {
+        foreach (string expected in Directory.GetFiles(expectedFolder))
+        {
+            string actual = Path.Combine(actualFolder, Path.GetFileName(expected));
+            Assert.That(AllocatedBytes(actual), Is.LessThanOrEqualTo(AllocatedBytes(expected)), $"{actual} takes no more space than {expected}");
+        }
+    }
+
     public static bool FilesEqual(string a, string b)
     {
         using FileStream first = File.OpenRead(a), second = File.OpenRead(b);

@@ -45,6 +45,32 @@ public class SuperAospInteropTests
         LayoutFixtures.AssertSameFiles(expected, folder.Combine("pieces-out"));
         Assert.That(File.ReadAllBytes(folder.Combine("sparse-out/system_a.img")), Is.EqualTo(File.ReadAllBytes(system)));
         Assert.That(LayoutFixtures.AllocatedBytes(folder.Combine("sparse-out/system_a.img")), Is.LessThan(new FileInfo(system).Length * 3 / 4), "zero blocks are holes");
+        string unpackedRaw = LayoutFixtures.Lpunpack(folder, raw, "lpunpack-raw", slot);
+        LayoutFixtures.AssertNoMoreAllocated(unpackedRaw, folder.Combine("raw-out"));
+        LayoutFixtures.AssertNoMoreAllocated(unpackedRaw, folder.Combine("sparse-out"));
+        LayoutFixtures.AssertNoMoreAllocated(unpackedRaw, folder.Combine("pieces-out"));
+    }
+
+    [Test]
+    public async Task A_raw_super_with_written_zeros_unpacks_as_sparsely_as_lpunpack()
+    {
+        // The case: a raw super image whose zero blocks are allocated (written zeros, as a copy without
+        // holes makes them): every block is data to SEEK_DATA, so only reading finds the zeros.
+        using var folder = new TempDirectory();
+        string system = LayoutFixtures.WriteImage(folder, "system.raw", 600, seed: 3);
+        string vendor = LayoutFixtures.WriteImage(folder, "vendor.raw", 300, seed: 4);
+        string raw = folder.Combine("super.raw"), dense = folder.Combine("super.dense");
+        LayoutFixtures.Lpmake(LpmakeArguments(system, vendor, raw, sparse: false));
+        ExternalTool.RunChecked("/bin/cp", "--sparse=never", raw, dense);
+        Assert.That(LayoutFixtures.AllocatedBytes(dense), Is.GreaterThanOrEqualTo(new FileInfo(dense).Length), "the copy has no holes");
+        string expected = LayoutFixtures.Lpunpack(folder, dense, "expected");
+
+        CliResult result = await CliHarness.RunAsync("super", "unpack", dense, folder.Combine("out"));
+
+        Assert.That(result.ExitCode, Is.Zero, result.Error);
+        LayoutFixtures.AssertSameFiles(expected, folder.Combine("out"));
+        LayoutFixtures.AssertNoMoreAllocated(expected, folder.Combine("out"));
+        Assert.That(LayoutFixtures.AllocatedBytes(folder.Combine("out/system_a.img")), Is.LessThan(new FileInfo(system).Length * 3 / 4), "zero blocks are holes");
     }
 
     [Test]

@@ -6,7 +6,8 @@ namespace SparseVirt.Layouts.Gpt;
 /// <summary>
 /// Composes (label, image) pairs into one GPT disk laid out as the Android emulator's <c>mk_combined_img</c> does
 /// with <c>dd</c> and <c>sgdisk</c>: 1 MiB before the first partition, each partition its image rounded up to
-/// 1 MiB, 1 MiB of padding at the end, every partition of the Linux filesystem type and named by its label. The
+/// 1 MiB, 1 MiB of padding at the end, every partition of the Linux filesystem type and named by its label, and
+/// GUIDs derived from the layout unless given or asked random (<see cref="GptCompositeDefinition.DiskId"/>). The
 /// result is a block source: nothing is copied, the partition table is generated, and partition ranges read
 /// straight from the inputs, so it can be presented as it is or written in one pass with <see cref="BlockSourceFile"/>.
 /// </summary>
@@ -24,8 +25,8 @@ public static class GptComposer
         {
             throw new ArgumentException("A composed disk needs at least one partition.", nameof(definition));
         }
-        var entries = new List<GptPartitionEntry>();
         var layout = new SegmentLayout();
+        var placed = new List<(string Label, long FirstLba, long LastLba, long ImageLength)>();
         long offset = Alignment;
         foreach (GptCompositePartition partition in definition.Partitions)
         {
@@ -34,22 +35,24 @@ public static class GptComposer
                 throw new ArgumentException($"The image for '{partition.Label}' is empty; a partition needs at least one byte.", nameof(definition));
             }
             long size = checked((partition.Image.Length + Alignment - 1) / Alignment * Alignment);
-            entries.Add(new GptPartitionEntry(
-                GptPartitionTypes.LinuxFilesystem,
-                partition.UniqueId ?? Guid.NewGuid(),
-                offset / GptFormat.SectorSize,
-                ((offset + size) / GptFormat.SectorSize) - 1,
-                0,
-                partition.Label));
+            placed.Add((partition.Label, offset / GptFormat.SectorSize, ((offset + size) / GptFormat.SectorSize) - 1, partition.Image.Length));
             layout.AddSource(offset, partition.Image.Length, partition.Image, 0);
             offset = checked(offset + size);
+        }
+        Guid diskId = definition.DiskId ?? (definition.RandomGuids ? Guid.NewGuid() : GptGuids.Disk(placed));
+        var entries = new List<GptPartitionEntry>();
+        for (int i = 0; i < placed.Count; i++)
+        {
+            (string label, long first, long last, _) = placed[i];
+            Guid uniqueId = definition.Partitions[i].UniqueId
+                ?? (definition.RandomGuids ? Guid.NewGuid() : GptGuids.Partition(diskId, i + 1, label, first, last));
+            entries.Add(new GptPartitionEntry(GptPartitionTypes.LinuxFilesystem, uniqueId, first, last, 0, label));
         }
         long length = checked(offset + Alignment);
         long sectors = length / GptFormat.SectorSize;
         long backupEntriesLba = sectors - 1 - GptFormat.EntryArraySectors;
         long firstUsable = 2 + GptFormat.EntryArraySectors;
         long lastUsable = backupEntriesLba - 1;
-        Guid diskId = definition.DiskId ?? Guid.NewGuid();
 
         byte[] entryArray = GptFormat.EntryArray(entries);
         layout.AddBytes(0, GptFormat.ProtectiveMbr(sectors, definition.BootCode.Span));
