@@ -53,29 +53,39 @@ public static class BlockSourceFile
         byte[] current = GC.AllocateUninitializedArray<byte>(ChunkBytes, pinned: true);
         byte[] other = GC.AllocateUninitializedArray<byte>(ChunkBytes, pinned: true);
         var fileBacked = source as IFileBackedBlockSource;
+        // One kernel copier for the whole write, so its fstatfs verdicts and pipe serve every chunk.
+        using var kernelCopy = new KernelFileCopy(handle);
         Task pendingWrite = Task.CompletedTask;
         long written = 0;
-        foreach (BlockExtent extent in source.GetExtents(0, source.Length))
+        try
         {
-            if (extent.Kind != BlockExtentKind.Data)
+            foreach (BlockExtent extent in source.GetExtents(0, source.Length))
             {
-                continue;
+                if (extent.Kind != BlockExtentKind.Data)
+                {
+                    continue;
+                }
+                for (long offset = extent.Offset; offset < extent.End;)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    int count = (int)Math.Min(ChunkBytes - (offset % ChunkBytes), extent.End - offset);
+                    Memory<byte> chunk = current.AsMemory(0, count);
+                    await source.ReadAsync(offset, chunk, cancellationToken).ConfigureAwait(false);
+                    await pendingWrite.ConfigureAwait(false);
+                    pendingWrite = WriteChunkAsync(fileBacked, kernelCopy, handle, chunk, offset, cancellationToken);
+                    (current, other) = (other, current);
+                    offset += count;
+                    progress?.Report(offset);
+                }
+                written += extent.Length;
             }
-            for (long offset = extent.Offset; offset < extent.End;)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                int count = (int)Math.Min(ChunkBytes - (offset % ChunkBytes), extent.End - offset);
-                Memory<byte> chunk = current.AsMemory(0, count);
-                await source.ReadAsync(offset, chunk, cancellationToken).ConfigureAwait(false);
-                await pendingWrite.ConfigureAwait(false);
-                pendingWrite = WriteChunkAsync(fileBacked, handle, chunk, offset, cancellationToken);
-                (current, other) = (other, current);
-                offset += count;
-                progress?.Report(offset);
-            }
-            written += extent.Length;
+            await pendingWrite.ConfigureAwait(false);
         }
-        await pendingWrite.ConfigureAwait(false);
+        finally
+        {
+            // A write still running uses the copier's pipe: let it end before the copier is disposed.
+            await pendingWrite.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
         progress?.Report(source.Length);
         return written;
     }
@@ -87,7 +97,7 @@ public static class BlockSourceFile
     /// what the kernel does better than a write: a reflink or server-side copy on file systems that share extents).
     /// What the kernel does not copy (not in a file, another file system, an early end) is written from the buffer.
     /// </summary>
-    private static async Task WriteChunkAsync(IFileBackedBlockSource? fileBacked, SafeFileHandle handle, ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken)
+    private static async Task WriteChunkAsync(IFileBackedBlockSource? fileBacked, KernelFileCopy kernelCopy, SafeFileHandle handle, ReadOnlyMemory<byte> chunk, long offset, CancellationToken cancellationToken)
     {
         int copied = 0;
         if (fileBacked is not null && !HasZeroBlock(chunk.Span))
@@ -100,7 +110,7 @@ public static class BlockSourceFile
                     break;
                 }
                 long at = offset + copied;
-                long moved = await Task.Run(() => KernelFileCopy.Copy(run.File!, run.FileOffset, handle, at, run.Length, cancellationToken), cancellationToken).ConfigureAwait(false);
+                long moved = await Task.Run(() => kernelCopy.CopyRange(run.File!, run.FileOffset, at, run.Length, cancellationToken), cancellationToken).ConfigureAwait(false);
                 if (moved <= 0)
                 {
                     break;

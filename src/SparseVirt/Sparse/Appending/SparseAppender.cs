@@ -60,7 +60,8 @@ public static class SparseAppender
             AtomicFileOutput atomic = AtomicFileOutput.Create(imagePath);
             await using ConfiguredAsyncDisposable atomicScope = atomic.ConfigureAwait(false);
             RawSource? rawImageSource = rawImage is null ? null : new FileRawSource(rawImage, 0, rawImageLength, blockSize);
-            SparseHeader header = await WriteAsync(new FileSparseOutput(atomic.Handle), sparse, rawImageSource, new FileRawSource(data, 0, dataLength, blockSize), options, progress, async, cancellationToken).ConfigureAwait(false);
+            using var output = new FileSparseOutput(atomic.Handle);
+            SparseHeader header = await WriteAsync(output, sparse, rawImageSource, new FileRawSource(data, 0, dataLength, blockSize), options, progress, async, cancellationToken).ConfigureAwait(false);
 
             // The image being replaced is still open for reading: close it before the rename.
             sparse?.Dispose();

@@ -109,7 +109,10 @@ internal sealed class SparsePieceSet
         }
         try
         {
-            await SparsePieceWriter.WriteAsync(_image, _pieces[index], new FileSparseOutput(atomic.Handle), async, cancellationToken).ConfigureAwait(false);
+            using (var output = new FileSparseOutput(atomic.Handle))
+            {
+                await SparsePieceWriter.WriteAsync(_image, _pieces[index], output, async, cancellationToken).ConfigureAwait(false);
+            }
             if (!_hold)
             {
                 await CommitAsync(atomic, async).ConfigureAwait(false);

@@ -108,7 +108,7 @@ public static class SparseConverter
         var source = new FileRawSource(input, 0, length, options.BlockSize);
         AtomicFileOutput atomic = AtomicFileOutput.Create(sparsePath);
         await using ConfiguredAsyncDisposable atomicScope = atomic.ConfigureAwait(false);
-        var output = new FileSparseOutput(atomic.Handle);
+        using var output = new FileSparseOutput(atomic.Handle);
         SparseHeader header = await WriteImageAsync(source, length, output, options, progress, async, cancellationToken).ConfigureAwait(false);
         if (async)
         {

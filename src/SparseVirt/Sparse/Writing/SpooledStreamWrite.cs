@@ -48,7 +48,7 @@ internal static class SpooledStreamWrite
             // Unlinked at once: the handle keeps the space, and a process killed even by SIGKILL leaves no spool behind.
             File.Delete(temporaryPath);
         }
-        var spoolOutput = new FileSparseOutput(spool.SafeFileHandle);
+        using var spoolOutput = new FileSparseOutput(spool.SafeFileHandle);
         SparseHeader written = await write(spoolOutput, cancellationToken).ConfigureAwait(false);
         spool.Position = 0;
         if (async)
