@@ -9,7 +9,7 @@ namespace SparseVirt.BlockSources;
 /// copy_file_range(2), where file systems that can share extents may not copy at all, or, for long ranges whose
 /// source and destination are not page-aligned with each other (a sparse image's payloads sit 12 bytes after their
 /// chunk headers), splice(2) through a pipe of our own; and splice(2) straight from a caller's pipe. One instance
-/// serves one operation (an expansion, a split): what it learns is kept for the next range (the file systems'
+/// serves one operation (an expansion, a sparse image or layout written): what it learns is kept for the next range (the file systems'
 /// verdicts from fstatfs, the pipe with its capacity) instead of being asked again per chunk. Callers fall back to
 /// read/write when it reports fewer bytes than asked.
 /// </summary>
@@ -28,17 +28,6 @@ internal sealed partial class KernelFileCopy(SafeFileHandle destination) : IDisp
     private bool? _destinationMayCopyRemotely;
     private SafeFileHandle? _lastSource;
     private bool _lastSourceMayCopyRemotely;
-
-    /// <summary>
-    /// Copies <paramref name="length"/> bytes from <paramref name="source"/> at <paramref name="sourceOffset"/> to
-    /// <paramref name="destination"/> at <paramref name="destinationOffset"/>, for a caller with a single range.
-    /// </summary>
-    /// <inheritdoc cref="CopyRange"/>
-    public static long Copy(SafeFileHandle source, long sourceOffset, SafeFileHandle destination, long destinationOffset, long length, CancellationToken cancellationToken)
-    {
-        using var copy = new KernelFileCopy(destination);
-        return copy.CopyRange(source, sourceOffset, destinationOffset, length, cancellationToken);
-    }
 
     /// <summary>
     /// Copies <paramref name="length"/> bytes from <paramref name="source"/> at <paramref name="sourceOffset"/> to the
