@@ -83,7 +83,13 @@ internal sealed class DebianCloudGuest
     /// Writes the initramfs (cpio, newc) to <paramref name="path"/>: busybox, the modules (and their dependencies) and
     /// an /init that ends by running <paramref name="script"/> (busybox sh; every applet is on PATH) and powering off.
     /// </summary>
-    public void WriteInitramfs(string path, string script, params string[] modules)
+    public void WriteInitramfs(string path, string script, params string[] modules) => WriteInitramfs(path, script, [], modules);
+
+    /// <summary>
+    /// As <see cref="WriteInitramfs(string, string, string[])"/>, with <paramref name="programs"/> (host files, static
+    /// binaries) copied into /bin under their file names, so the script runs them by name.
+    /// </summary>
+    public void WriteInitramfs(string path, string script, IReadOnlyList<string> programs, params string[] modules)
     {
         Dictionary<string, string> byName = Directory.EnumerateFiles(Path.Combine(ModulesFolder, "kernel"), "*.ko", SearchOption.AllDirectories)
             .ToDictionary(file => Path.GetFileNameWithoutExtension(file).Replace('-', '_'), StringComparer.Ordinal);
@@ -113,6 +119,10 @@ internal sealed class DebianCloudGuest
         }
         cpio.File("bin/busybox", File.ReadAllBytes(BusyboxPath), executable: true);
         cpio.File("init", Encoding.ASCII.GetBytes(init.ToString()), executable: true);
+        foreach (string program in programs)
+        {
+            cpio.File("bin/" + Path.GetFileName(program), File.ReadAllBytes(program), executable: true);
+        }
         foreach (string module in order)
         {
             cpio.File($"lib/modules/{module}.ko", File.ReadAllBytes(byName[module]), executable: false);
