@@ -25,7 +25,7 @@ internal sealed class RunArguments
 
     public Option<string[]> Gpt { get; } = new("--gpt")
     {
-        Description = "Boot first a GPT disk composed of LABEL=IMAGE partitions (raw, sparse, or SUPER:PARTITION), laid out as the emulator does and served over NBD: nothing is written, guest writes are discarded.",
+        Description = "Boot first a GPT disk composed of LABEL=IMAGE partitions (raw, sparse, or SUPER:PARTITION), laid out as the emulator does and served over NBD: nothing is written, guest writes are discarded. It takes the words up to the next option, so give the disks before it (or after --).",
         Arity = ArgumentArity.OneOrMore,
         AllowMultipleArgumentsPerToken = true,
     };
@@ -72,7 +72,7 @@ internal sealed class RunArguments
 
     public Option<string[]> Overlay { get; } = new("--overlay")
     {
-        Description = "A qcow2 overlay for the disk in the same position (repeatable): the guest's writes persist in it across runs and the disk is never written. Created with qemu-img when missing; reused while the disk's content is the one it was made over (a touched or copied disk with the same bytes keeps it); otherwise refused and left untouched (see --reset-overlay). An overlay made with qemu-img over the same disk is taken over.",
+        Description = "A qcow2 overlay for the disk given in the same position (repeatable; the --gpt disk takes none): the guest's writes persist in it across runs and the disk is never written. Created with qemu-img when missing; reused while the disk's content is the one it was made over (a touched or copied disk with the same bytes keeps it); otherwise refused and left untouched (see --reset-overlay). An overlay made with qemu-img over the same disk is taken over.",
         Arity = ArgumentArity.ZeroOrMore,
     };
 

@@ -19,13 +19,18 @@ internal static class ExternalTool
         {
             return path;
         }
-        string reason = $"'{name}' is not installed (Debian package {debianPackage}).";
+        Missing($"'{name}' is not installed (Debian package {debianPackage}).");
+        return null!;
+    }
+
+    /// <summary>Skips the test for a missing tool or part of one (<paramref name="reason"/>), or fails it under SPARSEVIRT_REQUIRE_INTEROP=1.</summary>
+    public static void Missing(string reason)
+    {
         if (InteropRequired)
         {
             Assert.Fail(reason + " SPARSEVIRT_REQUIRE_INTEROP=1 makes a missing tool a failure.");
         }
         Assert.Ignore(reason + " Install it, or run bash .ci/run, to run this test.");
-        return null!;
     }
 
     public static string? Find(string name)

@@ -15,6 +15,7 @@ internal static class AndroidFirstStage
 {
     /// <summary>The guest's /init script, run after the modules load (virtio-blk and dm-mod).</summary>
     public const string InitScript = """
+        echo "first stage: started at $(cut -d' ' -f1 /proc/uptime) s of guest uptime"
         for i in $(seq 1 100); do grep -qs '^PARTNAME=super$' /sys/class/block/*/uevent && break; sleep 0.1; done
         mkdir -p /dev/block/by-name /system /vendor /data
         for uevent in /sys/class/block/*/uevent; do
@@ -28,7 +29,7 @@ internal static class AndroidFirstStage
         userdata=$(findfs LABEL=userdata) && echo "userdata: $userdata" && mount -t ext4 "$userdata" /data
         echo "userdata before: $(cat /data/boot-log.txt 2>/dev/null | tr '\n' '|')"
         /system/bin/hello /system/etc/build.prop /vendor/etc/vendor.prop /data/boot-log.txt || echo "hello failed: $?"
-        umount /data && echo "userdata unmounted"
+        umount /data && echo "userdata unmounted at $(cut -d' ' -f1 /proc/uptime) s of guest uptime"
         """;
 
     /// <summary>The modules the guest loads: virtio-blk for its disks, dm-mod (which holds dm-linear) for the mapping.</summary>
@@ -42,7 +43,12 @@ internal static class AndroidFirstStage
     /// </summary>
     public static (string FirstStageMount, string Hello) Build(string folder)
     {
-        string gcc = ExternalTool.Require("gcc", "gcc and libc6-dev");
+        string gcc = ExternalTool.Require("gcc", "gcc");
+        // gcc prints the bare name when it has no such file: glibc's static library comes with libc6-dev.
+        if (!Path.IsPathRooted(ExternalTool.RunChecked(gcc, "-print-file-name=libc.a").Output.Trim()))
+        {
+            ExternalTool.Missing("gcc has no static C library to link with (Debian package libc6-dev).");
+        }
         string firstStage = Path.Combine(folder, "first-stage-mount"), hello = Path.Combine(folder, "hello");
         Compile(gcc, firstStage, "first_stage_mount.c", "sha256.c");
         Compile(gcc, hello, "system_hello.c");
@@ -52,6 +58,6 @@ internal static class AndroidFirstStage
     private static void Compile(string gcc, string output, params string[] sources)
     {
         ToolResult result = ExternalTool.Run(gcc, ["-static", "-O2", "-Wall", "-Wextra", "-Werror", "-o", output, .. sources.Select(s => Path.Combine(Sources, s))]);
-        Assert.That(result.ExitCode, Is.Zero, $"gcc -static {string.Join(' ', sources)} (static glibc comes with libc6-dev): {result.Error}");
+        Assert.That(result.ExitCode, Is.Zero, $"gcc -static {string.Join(' ', sources)}: {result.Error}");
     }
 }
