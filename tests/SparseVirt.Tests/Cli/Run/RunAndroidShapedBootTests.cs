@@ -32,9 +32,8 @@ public class RunAndroidShapedBootTests
         string token = Guid.NewGuid().ToString("N");
         AndroidBuild build = AndroidBuild.Create(folder.Combine("out"), token);
         string initramfs = folder.Combine("init.cpio");
-        (string firstStageMount, string hello) = AndroidFirstStage.Build(folder.FullPath);
-        guest.WriteInitramfs(initramfs, AndroidFirstStage.InitScript, [firstStageMount], AndroidFirstStage.Modules);
-        File.Copy(hello, Path.Combine(build.SystemContent, "bin", "hello"));
+        guest.WriteInitramfs(initramfs, AndroidFirstStage.InitScript, [AndroidFirstStage.BuildFirstStageMount(folder.FullPath)], AndroidFirstStage.Modules);
+        File.Copy(AndroidFirstStage.BuildHello(folder.FullPath), Path.Combine(build.SystemContent, "bin", "hello"));
         await build.WriteImagesAsync();
         Dictionary<string, string> inputs = HashAll(build.Folder);
         HashSet<string> largeBefore = LargeFiles(folder.FullPath);
@@ -97,19 +96,11 @@ public class RunAndroidShapedBootTests
         });
     }
 
-    /// <summary>The DM table of <paramref name="partition"/> as the guest prints it, from the host's own reading of super.img.</summary>
+    /// <summary>The DM table of <paramref name="partition"/> as the guest prints it (super is /dev/vda3), from the host's own reading of super.img.</summary>
     private static string ExpectedTable(string superPath, string partition)
     {
         using SparseBlockSource source = SparseBlockSource.Open(superPath);
-        LpMetadata metadata = SuperImage.Open(source).Metadata;
-        ulong sector = 0;
-        var targets = new List<string>();
-        foreach (LpExtent extent in metadata.ExtentsOf(metadata.Partitions.Single(p => p.Name == partition)))
-        {
-            targets.Add($"{sector} {extent.SectorCount} linear /dev/vda3 {extent.TargetData}");
-            sector += extent.SectorCount;
-        }
-        return string.Join("; ", targets);
+        return AndroidFirstStage.TableOf(SuperImage.Open(source).Metadata, partition, "/dev/vda3");
     }
 
     private static Dictionary<string, string> HashAll(string folder) =>

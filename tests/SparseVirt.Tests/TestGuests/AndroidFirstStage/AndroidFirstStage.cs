@@ -1,3 +1,4 @@
+using SparseVirt.Layouts.Super;
 using SparseVirt.Tests.Infrastructure;
 
 namespace SparseVirt.Tests.TestGuests.AndroidFirstStage;
@@ -38,10 +39,31 @@ internal static class AndroidFirstStage
     private static string Sources => Path.Combine(RepositoryPaths.Root, "tests", "SparseVirt.Tests", "TestGuests", "AndroidFirstStage");
 
     /// <summary>
-    /// Builds first-stage-mount and hello statically into <paramref name="folder"/>; skips (fails under
-    /// SPARSEVIRT_REQUIRE_INTEROP=1) without a C compiler.
+    /// Builds first-stage-mount statically into <paramref name="folder"/>; skips (fails under
+    /// SPARSEVIRT_REQUIRE_INTEROP=1) without a C compiler and its static C library.
     /// </summary>
-    public static (string FirstStageMount, string Hello) Build(string folder)
+    public static string BuildFirstStageMount(string folder) => Compile(Path.Combine(folder, "first-stage-mount"), "first_stage_mount.c", "sha256.c");
+
+    /// <summary>Builds the system program, hello, statically into <paramref name="folder"/> (as <see cref="BuildFirstStageMount"/>).</summary>
+    public static string BuildHello(string folder) => Compile(Path.Combine(folder, "hello"), "system_hello.c");
+
+    /// <summary>
+    /// The device-mapper table first-stage-mount loads for <paramref name="partition"/> and prints ("START LENGTH
+    /// linear DEVICE SECTOR", ";"-separated), from the library's reading of the same metadata.
+    /// </summary>
+    public static string TableOf(LpMetadata metadata, string partition, string superDevice)
+    {
+        ulong sector = 0;
+        var targets = new List<string>();
+        foreach (LpExtent extent in metadata.ExtentsOf(metadata.Partitions.Single(p => p.Name == partition)))
+        {
+            targets.Add(extent.Type == LpExtentType.Linear ? $"{sector} {extent.SectorCount} linear {superDevice} {extent.TargetData}" : $"{sector} {extent.SectorCount} zero ");
+            sector += extent.SectorCount;
+        }
+        return string.Join("; ", targets);
+    }
+
+    private static string Compile(string output, params string[] sources)
     {
         string gcc = ExternalTool.Require("gcc", "gcc");
         // gcc prints the bare name when it has no such file: glibc's static library comes with libc6-dev.
@@ -49,15 +71,8 @@ internal static class AndroidFirstStage
         {
             ExternalTool.Missing("gcc has no static C library to link with (Debian package libc6-dev).");
         }
-        string firstStage = Path.Combine(folder, "first-stage-mount"), hello = Path.Combine(folder, "hello");
-        Compile(gcc, firstStage, "first_stage_mount.c", "sha256.c");
-        Compile(gcc, hello, "system_hello.c");
-        return (firstStage, hello);
-    }
-
-    private static void Compile(string gcc, string output, params string[] sources)
-    {
         ToolResult result = ExternalTool.Run(gcc, ["-static", "-O2", "-Wall", "-Wextra", "-Werror", "-o", output, .. sources.Select(s => Path.Combine(Sources, s))]);
         Assert.That(result.ExitCode, Is.Zero, $"gcc -static {string.Join(' ', sources)}: {result.Error}");
+        return output;
     }
 }

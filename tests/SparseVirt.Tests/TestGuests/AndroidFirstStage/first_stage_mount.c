@@ -6,8 +6,9 @@
  * `linear` target per extent, `zero` for zero extents) through the kernel's DM ioctls, read-only when the partition
  * is. Each device gets the name of its partition and a /dev/block/mapper/NAME link, as init makes.
  *
- * Usage: first-stage-mount SUPER_DEVICE SLOT PARTITION...
+ * Usage: first-stage-mount [--table] SUPER_DEVICE SLOT PARTITION...
  * Prints one line per partition: NAME: /dev/block/mapper/NAME -> /dev/dm-N (read-only|read-write), table: TARGETS.
+ * With --table it maps nothing and prints NAME: table: TARGETS (the host's tests check the reading that way).
  * Built statically by the test (gcc -static), so the initramfs needs no libraries.
  */
 #include "sha256.h"
@@ -178,7 +179,7 @@ static void init_io(struct dm_ioctl *io, size_t size, const char *name)
 }
 
 /* DM_DEV_CREATE, DM_TABLE_LOAD, then DM_DEV_SUSPEND without the suspend flag (a resume), which makes the table live. */
-static int map_partition(int control, const struct metadata *m, const char *super, const char *name)
+static int map_partition(int control, const struct metadata *m, const char *super, const char *name, int table_only)
 {
     const uint8_t *p = find_partition(m, name);
     if (p == NULL)
@@ -190,7 +191,7 @@ static int map_partition(int control, const struct metadata *m, const char *supe
     static uint64_t buffer[8192];
     struct dm_ioctl *io = (struct dm_ioctl *)buffer;
     init_io(io, sizeof buffer, name);
-    if (ioctl(control, DM_DEV_CREATE, io) != 0)
+    if (!table_only && ioctl(control, DM_DEV_CREATE, io) != 0)
         return fail(strerror(errno));
 
     char description[4096] = "", params[PATH_MAX + 32];
@@ -217,6 +218,10 @@ static int map_partition(int control, const struct metadata *m, const char *supe
         io->target_count++;
         sector += length;
     }
+    if (table_only) {
+        printf("%s: table: %s\n", name, description);
+        return 0;
+    }
     io->data_size = (uint32_t)used;
     if (ioctl(control, DM_TABLE_LOAD, io) != 0)
         return fail(strerror(errno));
@@ -238,14 +243,17 @@ static int map_partition(int control, const struct metadata *m, const char *supe
 
 int main(int argc, char **argv)
 {
+    int table_only = argc > 1 && strcmp(argv[1], "--table") == 0;
+    argv += table_only;
+    argc -= table_only;
     if (argc < 4) {
-        fprintf(stderr, "usage: first-stage-mount SUPER_DEVICE SLOT PARTITION...\n");
+        fprintf(stderr, "usage: first-stage-mount [--table] SUPER_DEVICE SLOT PARTITION...\n");
         return 2;
     }
     char super[PATH_MAX];
     int fd = realpath(argv[1], super) != NULL ? open(super, O_RDONLY | O_CLOEXEC) : -1;
-    int control = open("/dev/mapper/control", O_RDWR | O_CLOEXEC);
-    if (fd < 0 || control < 0) {
+    int control = table_only ? -1 : open("/dev/mapper/control", O_RDWR | O_CLOEXEC);
+    if (fd < 0 || (control < 0 && !table_only)) {
         fail(fd < 0 ? "cannot open the super device" : "cannot open /dev/mapper/control (is dm-mod loaded?)");
         return 1;
     }
@@ -253,7 +261,7 @@ int main(int argc, char **argv)
     if (read_super(fd, (uint32_t)strtoul(argv[2], NULL, 10), &m) != 0)
         return 1;
     for (int i = 3; i < argc; i++) {
-        if (map_partition(control, &m, super, argv[i]) != 0) {
+        if (map_partition(control, &m, super, argv[i], table_only) != 0) {
             fprintf(stderr, "first-stage-mount: mapping %s failed\n", argv[i]);
             return 1;
         }
