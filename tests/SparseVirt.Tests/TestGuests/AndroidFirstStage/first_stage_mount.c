@@ -178,7 +178,8 @@ static void init_io(struct dm_ioctl *io, size_t size, const char *name)
     snprintf(io->name, sizeof io->name, "%s", name);
 }
 
-/* DM_DEV_CREATE, DM_TABLE_LOAD, then DM_DEV_SUSPEND without the suspend flag (a resume), which makes the table live. */
+/* DM_DEV_CREATE, DM_TABLE_LOAD, then DM_DEV_SUSPEND without the suspend flag (a resume), which makes the table live;
+ * with table_only, the table is only built and printed. */
 static int map_partition(int control, const struct metadata *m, const char *super, const char *name, int table_only)
 {
     const uint8_t *p = find_partition(m, name);
