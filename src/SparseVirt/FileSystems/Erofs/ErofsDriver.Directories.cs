@@ -5,10 +5,10 @@ namespace SparseVirt.FileSystems.Erofs;
 internal sealed partial class ErofsDriver
 {
     /// <summary>
-    /// The largest directory read (256 MiB of dirent blocks, some 10 million names): a bound on the work and memory
+    /// The largest directory read (32 MiB of dirent blocks, about a million names): a bound on the work and memory
     /// an untrusted size can ask for; the largest directory of an Android system image is a few hundred KiB.
     /// </summary>
-    private const long MaxDirectorySize = 256L << 20;
+    private const long MaxDirectorySize = 32L << 20;
 
     public override async ValueTask<IReadOnlyList<DirectoryRecord>> ReadDirectoryAsync(
         FileSystemNode directory, bool async, CancellationToken cancellationToken)
@@ -18,6 +18,11 @@ internal sealed partial class ErofsDriver
         if (directory.Kind != FileSystemEntryKind.Directory)
         {
             throw new ArgumentException($"EROFS inode nid {inode.Nid} is a {directory.Kind}, not a directory.", nameof(directory));
+        }
+        if (inode.Layout is not (ErofsDataLayout.FlatPlain or ErofsDataLayout.FlatInline))
+        {
+            // So a directory's size is bounded by the image's: compressed or chunked blocks could repeat without end.
+            throw new NotSupportedException($"EROFS directory nid {inode.Nid} has the data layout {inode.Layout}; erofs-utils 1.5 stores directories flat, and this reader reads them only so.");
         }
         if (inode.Size > MaxDirectorySize)
         {
