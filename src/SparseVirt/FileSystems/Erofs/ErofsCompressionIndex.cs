@@ -64,9 +64,9 @@ internal sealed class ErofsCompressionIndex
     /// <summary>Decodes the 8-byte map header that starts the index (<paramref name="header"/>), refusing what 1.5 does not make.</summary>
     public static ErofsCompressionIndex Create(ErofsInode inode, ReadOnlySpan<byte> header, ErofsSuperblock superblock)
     {
-        // Before big pclusters, the full format had no map header: the kernel of that time and erofs-utils 1.5 read
-        // such an inode with every field zero.
-        if (inode.Layout == ErofsDataLayout.CompressedFull && !superblock.HasBigPcluster)
+        // Before big pclusters and tail-packing, the full format had no map header: the kernel of that time and
+        // erofs-utils 1.5 read such an inode with every field zero.
+        if (inode.Layout == ErofsDataLayout.CompressedFull && !superblock.HasBigPcluster && !superblock.HasTailPacking)
         {
             return new ErofsCompressionIndex(inode, 0, superblock.BlockSizeBits, 0, 0, 0);
         }

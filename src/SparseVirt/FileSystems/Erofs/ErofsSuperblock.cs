@@ -25,6 +25,8 @@ internal sealed record ErofsSuperblock(
 
     public bool HasBigPcluster => (FeatureIncompat & ErofsFormat.IncompatBigPcluster) != 0;
 
+    public bool HasTailPacking => (FeatureIncompat & ErofsFormat.IncompatZtailpacking) != 0;
+
     /// <summary>The byte offset of the first inode slot (nid 0).</summary>
     public long MetaStart => (long)MetaBlockAddress << BlockSizeBits;
 

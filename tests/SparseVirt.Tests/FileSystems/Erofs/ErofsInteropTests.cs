@@ -13,25 +13,12 @@ namespace SparseVirt.Tests.FileSystems.Erofs;
 /// </summary>
 [TestFixture]
 [NonParallelizable]
-public sealed class ErofsInteropTests
+public sealed class ErofsInteropTests : ErofsTreeFixture
 {
-    private TempDirectory temp = null!;
-    private string tree = null!;
-    private IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> xattrs = null!;
     private Dictionary<string, FoundEntry> originals = null!;
 
     [OneTimeSetUp]
-    public void WriteTree()
-    {
-        ExternalTool.Require("mkfs.erofs", "erofs-utils");
-        temp = new TempDirectory();
-        tree = temp.Combine("tree");
-        xattrs = ErofsSourceTree.Write(tree);
-        originals = ErofsImages.Find(tree);
-    }
-
-    [OneTimeTearDown]
-    public void RemoveTree() => temp?.Dispose();
+    public void FindOriginals() => originals = ErofsImages.Find(Tree);
 
     [TestCase("", true, TestName = "uncompressed, tail-inline (default)")]
     [TestCase("-Enoinline_data", false, TestName = "uncompressed, no inline data (FLAT_PLAIN only)")]
@@ -42,6 +29,7 @@ public sealed class ErofsInteropTests
     [TestCase("-zlz4hc -C16384 -Eztailpacking", true, TestName = "lz4hc, big pclusters of 16 KiB, tail-packed")]
     [TestCase("-zlz4 -Elegacy-compress", false, TestName = "lz4, full (legacy) indexes without 0padding")]
     [TestCase("-zlz4hc -Elegacy-compress -C65536", true, TestName = "lz4hc, full indexes, big pclusters")]
+    [TestCase("-zlz4 -Elegacy-compress -Eztailpacking", false, TestName = "lz4, full indexes, tail-packed")]
     [TestCase("--chunksize=8192", false, TestName = "chunk-based, block map")]
     [TestCase("--chunksize=4096 -Eforce-chunk-indexes", true, TestName = "chunk-based, chunk indexes")]
     [TestCase("-T1000000000", false, TestName = "fixed time: compact inodes but for large ids")]
@@ -49,8 +37,8 @@ public sealed class ErofsInteropTests
     [TestCase("-Eforce-inode-extended -zlz4", true, TestName = "extended inodes, lz4")]
     public async Task Every_entry_matches_fsck_extract(string options, bool async)
     {
-        string image = ErofsImages.Make(temp.Combine("image.erofs"), tree, options.Split(' ', StringSplitOptions.RemoveEmptyEntries));
-        string extracted = temp.Combine("extracted-" + Guid.NewGuid().ToString("N"));
+        string image = ErofsImages.Make(Temp.Combine("image.erofs"), Tree, options.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        string extracted = Temp.Combine("extracted-" + Guid.NewGuid().ToString("N"));
         ErofsImages.Extract(image, extracted);
         Dictionary<string, FoundEntry> expected = ErofsImages.Find(extracted);
 
@@ -104,7 +92,7 @@ public sealed class ErofsInteropTests
 
     private async Task CompareXattrsAsync(ErofsDriver driver, SortedDictionary<string, FileSystemNode> nodes, bool async)
     {
-        foreach ((string path, IReadOnlyDictionary<string, string> attributes) in xattrs)
+        foreach ((string path, IReadOnlyDictionary<string, string> attributes) in Xattrs)
         {
             IReadOnlyList<ExtendedAttribute> read = await driver.ReadExtendedAttributesAsync(nodes["/" + path], async, CancellationToken.None);
             Dictionary<string, string> actual = read.ToDictionary(a => a.Name, a => Encoding.UTF8.GetString(a.Value.Span));

@@ -9,30 +9,16 @@ namespace SparseVirt.Tests.FileSystems.Erofs;
 /// <summary>Random access into compressed files, what a read costs in image bytes, data ranges, and the sync path.</summary>
 [TestFixture]
 [NonParallelizable]
-public sealed class ErofsReadTests
+public sealed class ErofsReadTests : ErofsTreeFixture
 {
-    private TempDirectory temp = null!;
-    private string tree = null!;
-
-    [OneTimeSetUp]
-    public void WriteTree()
-    {
-        ExternalTool.Require("mkfs.erofs", "erofs-utils");
-        temp = new TempDirectory();
-        tree = temp.Combine("tree");
-        ErofsSourceTree.Write(tree);
-    }
-
-    [OneTimeTearDown]
-    public void RemoveTree() => temp?.Dispose();
 
     [TestCase("-zlz4hc", true)]
     [TestCase("-zlz4 -C65536 -Eztailpacking", false)]
     [TestCase("-zlz4 -Elegacy-compress", true)]
     public async Task Random_reads_of_a_compressed_file_match_its_bytes_and_read_only_their_pclusters(string options, bool async)
     {
-        string image = ErofsImages.Make(temp.Combine($"random-{Guid.NewGuid():N}.erofs"), tree, options.Split(' '));
-        byte[] expected = File.ReadAllBytes(Path.Combine(tree, "text-big"));
+        string image = ErofsImages.Make(Temp.Combine($"random-{Guid.NewGuid():N}.erofs"), Tree, options.Split(' '));
+        byte[] expected = File.ReadAllBytes(Path.Combine(Tree, "text-big"));
         using RawFileBlockSource raw = RawFileBlockSource.Open(image);
         var counting = new CountingBlockSource(raw);
         ErofsDriver driver = await ErofsWalk.OpenAsync(counting, async);
@@ -64,7 +50,7 @@ public sealed class ErofsReadTests
     {
         // mkfs.erofs 1.5 stores every chunk, zeros included (measured: the 3 MiB "sparse" file is one data range), so
         // the holes are made here: chunk entries set to EROFS_NULL_ADDR, as later mkfs.erofs writes for holes.
-        string image = ErofsImages.Make(temp.Combine("chunks.erofs"), tree, "--chunksize=4096");
+        string image = ErofsImages.Make(Temp.Combine("chunks.erofs"), Tree, "--chunksize=4096");
         byte[] bytes = File.ReadAllBytes(image);
         var original = new MemoryBlockSource(bytes);
         FileSystemNode stored = await ResolveAsync(await ErofsWalk.OpenAsync(original), "sparse", true);
@@ -79,9 +65,9 @@ public sealed class ErofsReadTests
         IReadOnlyList<FileDataRange> ranges = await driver.GetDataRangesAsync(sparse, true, CancellationToken.None);
         Assert.That(ranges, Is.EqualTo(new[] { new FileDataRange(0, 8192), new FileDataRange(3 << 20, sparse.Length - (3 << 20)) }));
         byte[] contents = await ErofsWalk.ReadAllAsync(driver, sparse, false);
-        Assert.That(contents, Is.EqualTo(File.ReadAllBytes(Path.Combine(tree, "sparse"))));
+        Assert.That(contents, Is.EqualTo(File.ReadAllBytes(Path.Combine(Tree, "sparse"))));
 
-        string flat = ErofsImages.Make(temp.Combine("flat.erofs"), tree);
+        string flat = ErofsImages.Make(Temp.Combine("flat.erofs"), Tree);
         using RawFileBlockSource flatSource = RawFileBlockSource.Open(flat);
         ErofsDriver flatDriver = await ErofsWalk.OpenAsync(flatSource);
         FileSystemNode whole = await ResolveAsync(flatDriver, "sparse", true);
@@ -91,7 +77,7 @@ public sealed class ErofsReadTests
     [Test]
     public async Task The_sync_path_completes_synchronously()
     {
-        string image = ErofsImages.Make(temp.Combine("sync.erofs"), tree, "-zlz4", "-C16384");
+        string image = ErofsImages.Make(Temp.Combine("sync.erofs"), Tree, "-zlz4", "-C16384");
         using RawFileBlockSource source = RawFileBlockSource.Open(image);
         ValueTask<ErofsDriver?> open = ErofsDriver.TryOpenAsync(source, false, CancellationToken.None);
         Assert.That(open.IsCompleted, Is.True);
