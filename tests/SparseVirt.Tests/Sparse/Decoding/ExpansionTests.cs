@@ -244,6 +244,35 @@ public class ExpansionTests
     }
 
     [Test]
+    public void CancelingOnTheLastProgressReportStillKeepsTheExistingDestination()
+    {
+        // A small image's only report is the last one, after every chunk is written: a cancellation asked for there
+        // (as sparsevirt_expand's C callback asks) must still come before the output is named over the destination.
+        var builder = new SparseImageBuilder().Raw(2, seed: 17);
+        using var folder = new TempDirectory();
+        string sparse = folder.Combine("in.simg");
+        string raw = folder.Combine("out.raw");
+        File.WriteAllBytes(sparse, builder.Build());
+        File.WriteAllText(raw, "precious");
+        using var cancellation = new CancellationTokenSource();
+        int reports = 0;
+        var progress = new SynchronousProgress<SparseExpandProgress>(_ =>
+        {
+            reports++;
+            cancellation.Cancel();
+        });
+
+        Assert.That(() => SparseImage.ToRaw(sparse, raw, progress: progress, cancellationToken: cancellation.Token), Throws.InstanceOf<OperationCanceledException>());
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(reports, Is.EqualTo(1));
+            Assert.That(File.ReadAllText(raw), Is.EqualTo("precious"));
+            Assert.That(Directory.GetFiles(folder.FullPath), Has.Length.EqualTo(2), "only the input and the untouched destination remain");
+        });
+    }
+
+    [Test]
     public void AFailureHalfWayLeavesNoTemporaryFileAndKeepsTheExistingDestination()
     {
         var builder = new SparseImageBuilder().Raw(8, seed: 16).Crc32(1);
