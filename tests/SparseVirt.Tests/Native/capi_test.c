@@ -60,6 +60,8 @@ static const char *last_message(void)
 }
 
 struct progress_record {
+    pthread_t caller;
+    int other_thread_calls;
     int calls;
     int out_of_order;
     uint64_t last_done;
@@ -70,6 +72,7 @@ struct progress_record {
 static int32_t SPARSEVIRT_CALL record_progress(uint64_t done, uint64_t total, void *user_data)
 {
     struct progress_record *record = user_data;
+    record->other_thread_calls += !pthread_equal(pthread_self(), record->caller);
     if (record->calls > 0 && (done < record->last_done || total != record->total)) {
         record->out_of_order += done < record->last_done;
         record->total_changed += total != record->total;
@@ -120,6 +123,7 @@ static void check_json_exports(const char *image, const char *workdir)
 static void check_expand(const char *image, const char *workdir, int min_progress_calls)
 {
     struct progress_record record = {0};
+    record.caller = pthread_self();
     int32_t status = sparsevirt_expand(image, in_workdir(workdir, "expanded.raw"), SPARSEVIRT_EXPAND_VERIFY_CHECKSUMS, record_progress, &record);
     CHECK(status == SPARSEVIRT_OK, "expand: status %d: %s", status, last_message());
     CHECK(sparsevirt_last_error_code() == SPARSEVIRT_OK, "a successful call leaves no last error");
@@ -129,6 +133,7 @@ static void check_expand(const char *image, const char *workdir, int min_progres
     printf("progress: %d calls, last %llu of %llu\n", record.calls, (unsigned long long)record.last_done, (unsigned long long)record.total);
     CHECK(record.calls >= min_progress_calls, "progress was reported %d times, expected at least %d", record.calls, min_progress_calls);
     CHECK(record.out_of_order == 0 && record.total_changed == 0, "progress went back %d times, its total changed %d times", record.out_of_order, record.total_changed);
+    CHECK(record.other_thread_calls == 0, "the callback ran on another thread %d times", record.other_thread_calls);
     CHECK(record.total > 0 && record.last_done == record.total, "the last report is the total: %llu of %llu", (unsigned long long)record.last_done, (unsigned long long)record.total);
 
     int cancel_calls = 0;
