@@ -58,6 +58,29 @@ public class StandardInputTests
         });
     }
 
+    [TestCase("cat {0} | {1} info - --json")]
+    [TestCase("{1} info - --json < {0}")]
+    [TestCase("cat {0} | {1} verify - --json")]
+    [TestCase("{1} verify - --json < {0}")]
+    public async Task TheToolReadsItsOwnStandardInputAPipeLeavingNoTemporaryFile(string template)
+    {
+        using var temporary = new TempDirectory();
+        string dotnet = ExternalTool.Find("dotnet") ?? Path.Combine(Path.GetDirectoryName(Environment.ProcessPath)!, "dotnet");
+        string tool = $"'{dotnet}' '{Path.Combine(AppContext.BaseDirectory, "sparsevirt.dll")}'";
+        string command = string.Format(System.Globalization.CultureInfo.InvariantCulture, template, $"'{RepositoryPaths.HelloSample}'", tool);
+        string verb = template.Contains("info", StringComparison.Ordinal) ? "info" : "verify";
+
+        ToolResult result = ExternalTool.Run("/bin/sh", ["-c", command], environment: new Dictionary<string, string> { ["TMPDIR"] = temporary.FullPath });
+        CliResult fromFile = await CliHarness.RunAsync(verb, RepositoryPaths.HelloSample, "--json");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ExitCode, Is.Zero, result.Error);
+            Assert.That(result.Output, Is.EqualTo(fromFile.Output));
+            Assert.That(Directory.GetFileSystemEntries(temporary.FullPath), Is.Empty, "the spooled copy had no name to leave behind");
+        });
+    }
+
     /// <summary>A pipe (never seeks, short reads) or a redirected file (seeks).</summary>
     private static Stream Input(byte[] image, bool seekable) =>
         seekable ? new MemoryStream(image, writable: false) : new TrickleStream(image, () => 1000);
