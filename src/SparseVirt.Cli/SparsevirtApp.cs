@@ -16,13 +16,19 @@ public static class SparsevirtApp
 
         RootCommand root = BuildRootCommand(console);
         ParseResult parseResult = root.Parse(args);
-        if (parseResult.Errors.Count > 0 && parseResult.Action is not HelpAction)
+        if (parseResult.Errors.Count > 0 && parseResult.Action is not (HelpAction or HelpLayout))
         {
             foreach (var error in parseResult.Errors)
             {
                 await console.Error.WriteLineAsync($"sparsevirt: {error.Message}").ConfigureAwait(false);
             }
             await console.Error.WriteLineAsync("Run 'sparsevirt --help' (or 'sparsevirt VERB --help') for usage.").ConfigureAwait(false);
+            if (args.Contains("--json"))
+            {
+                // Asked for JSON: a script parsing standard output gets a document even for a command line refused.
+                string message = string.Join("; ", parseResult.Errors.Select(error => error.Message));
+                await console.Out.WriteLineAsync(new JsonError(message, JsonError.UsageKind, ExitCodes.Usage).ToJson()).ConfigureAwait(false);
+            }
             return ExitCodes.Usage;
         }
 
@@ -43,12 +49,14 @@ public static class SparsevirtApp
     {
         var root = new RootCommand(
             "sparsevirt: Android sparse images, KVM readiness checks and QEMU launching.\n" +
-            "Exit codes: 0 success, 1 failure or bad input, 2 usage error.");
+            "Exit codes: 0 success, 1 failure or bad input, 2 usage error, 130 interrupted.");
         root.Options.Add(GlobalOptions.Verbose);
+        root.Options.Add(GlobalOptions.Verbosity);
         foreach (Command verb in CommandCatalog.Create(console))
         {
             root.Subcommands.Add(verb);
         }
+        HelpLayout.Install(root, CommandCatalog.ExamplesOf);
         return root;
     }
 }

@@ -75,8 +75,7 @@ internal static class CheckCommand
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            await context.Console.Error.WriteLineAsync($"sparsevirt: the check itself failed: {e.GetType().Name}: {e.Message}").ConfigureAwait(false);
-            return InternalError;
+            return await VerbRunner.FailAsync(context, e, $"the check itself failed: {e.GetType().Name}: {e.Message}", InternalError).ConfigureAwait(false);
         }
 
         if (context.GetValue(emulator))

@@ -5,7 +5,7 @@ namespace SparseVirt.Cli.Commands;
 /// <summary>The verbs of the tool, in the order <c>--help</c> lists them. Each verb lives in its own file.</summary>
 internal static class CommandCatalog
 {
-    /// <summary>Examples shown at the end of each verb's <c>--help</c>; kept together so they read as one guide.</summary>
+    /// <summary>Examples shown at the end of each verb's own <c>--help</c>; kept together so they read as one guide.</summary>
     private static readonly Dictionary<string, string[]> s_examples = new()
     {
         ["info"] = ["sparsevirt info system.img", "sparsevirt info system.img --json > system.json"],
@@ -38,14 +38,14 @@ internal static class CommandCatalog
             SuperCommand.Create(console),
             ComposeCommand.Create(console),
         ];
-        foreach (Command verb in verbs)
-        {
-            if (s_examples.TryGetValue(verb.Name, out string[]? examples))
-            {
-                verb.Description = verb.Description?.TrimEnd() + "\n\nExamples:\n" + string.Concat(examples.Select(e => "  " + e + "\n"));
-            }
-            yield return verb;
-        }
+        return verbs;
+    }
+
+    /// <summary>The examples of a verb (shown last in its <c>--help</c>), or null for a command that has none.</summary>
+    public static IReadOnlyList<string>? ExamplesOf(Command command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return command.Parents.OfType<RootCommand>().Any() && s_examples.TryGetValue(command.Name, out string[]? examples) ? examples : null;
     }
 
     /// <summary>The names of the verbs that have examples (all of them); tests check each one's help.</summary>

@@ -10,7 +10,7 @@ internal static class InfoCommand
 {
     public static Command Create(CliConsole console)
     {
-        var input = new Argument<string>("IN") { Description = "The sparse image to describe." };
+        var input = new Argument<string>("IN") { Description = "The sparse image to describe; - reads standard input (a pipe is copied to an unnamed temporary file first)." };
         var json = new Option<bool>("--json") { Description = "Print the description as JSON (schema: docs/sparse-creating.md)." };
         var command = new Command("info", "Describe a sparse image: header fields, every chunk, totals per chunk type, data/space ratios.")
         {
@@ -19,9 +19,12 @@ internal static class InfoCommand
         VerbRunner.SetAction(command, console, async (context, cancellationToken) =>
         {
             var options = SparseExpandOptions.Default.WithLogger(context.LoggerFactory.CreateLogger("SparseVirt.Sparse.Inspection"));
-            await using SparseImage image = await SparseImage.OpenAsync(context.GetValue(input), options, cancellationToken).ConfigureAwait(false);
+            string path = context.GetValue(input);
+            await using SparseImage image = path == StandardInputImage.Argument
+                ? await SparseImage.OpenAsync(await StandardInputImage.OpenAsync(console, cancellationToken).ConfigureAwait(false), leaveOpen: false, options, cancellationToken).ConfigureAwait(false)
+                : await SparseImage.OpenAsync(path, options, cancellationToken).ConfigureAwait(false);
             SparseImageInfo info = SparseImageInfo.FromImage(image);
-            string text = context.GetValue(json) ? info.ToJson() : Describe(context.GetValue(input), info);
+            string text = context.GetValue(json) ? info.ToJson() : Describe(path == StandardInputImage.Argument ? StandardInputImage.DisplayName : path, info);
             await console.Out.WriteLineAsync(text).ConfigureAwait(false);
             return ExitCodes.Success;
         });

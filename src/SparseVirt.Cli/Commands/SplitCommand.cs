@@ -38,7 +38,7 @@ internal static class SplitCommand
             {
                 throw new UsageException($"MAX_BYTES {limit}: {FirstSentence(e.Message)}");
             }
-            if (context.ParseResult.GetValue(GlobalOptions.Verbose))
+            if (GlobalOptions.IsVerbose(context.ParseResult))
             {
                 await console.Error.WriteLineAsync($"wrote {pieces.Count} pieces: {string.Join(' ', pieces)}").ConfigureAwait(false);
             }

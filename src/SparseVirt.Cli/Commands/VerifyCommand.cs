@@ -9,8 +9,8 @@ internal static class VerifyCommand
 {
     public static Command Create(CliConsole console)
     {
-        var input = new Argument<string>("IN") { Description = "The sparse image to check." };
-        var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
+        var input = new Argument<string>("IN") { Description = "The sparse image to check; - reads standard input (a pipe is copied to an unnamed temporary file first)." };
+        var json = new Option<bool>("--json") { Description = "Print the result as JSON (with a schemaVersion; a failure to read the image is a JSON error)." };
         var command = new Command("verify", "Check a sparse image's structure, its CRC32 chunks and its image checksum; exit 1 and name the first problem if any.")
         {
             input, json,
@@ -19,7 +19,17 @@ internal static class VerifyCommand
         {
             string path = context.GetValue(input);
             var options = SparseExpandOptions.Default.WithLogger(context.LoggerFactory.CreateLogger("SparseVirt.Sparse.Inspection"));
-            SparseVerificationResult result = await SparseVerifier.VerifyAsync(path, options, null, cancellationToken).ConfigureAwait(false);
+            SparseVerificationResult result;
+            if (path == StandardInputImage.Argument)
+            {
+                path = StandardInputImage.DisplayName;
+                await using Stream stream = await StandardInputImage.OpenAsync(console, cancellationToken).ConfigureAwait(false);
+                result = await SparseVerifier.VerifyAsync(stream, options, null, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                result = await SparseVerifier.VerifyAsync(path, options, null, cancellationToken).ConfigureAwait(false);
+            }
             if (context.GetValue(json))
             {
                 await console.Out.WriteLineAsync(result.ToJson()).ConfigureAwait(false);

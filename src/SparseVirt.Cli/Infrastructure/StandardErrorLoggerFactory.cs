@@ -6,9 +6,13 @@ namespace SparseVirt.Cli.Infrastructure;
 /// A minimal logger factory writing one line per message to standard error. Written here rather than taken from
 /// Microsoft.Extensions.Logging.Console so the NativeAOT build needs no configuration binding.
 /// </summary>
-internal sealed class StandardErrorLoggerFactory(TextWriter error) : ILoggerFactory
+/// <param name="error">Where the lines go.</param>
+/// <param name="minimum">The least severe level written (<c>--verbosity</c>).</param>
+internal sealed class StandardErrorLoggerFactory(TextWriter error, LogLevel minimum = LogLevel.Debug) : ILoggerFactory
 {
     private readonly Lock _gate = new();
+
+    internal LogLevel Minimum => minimum;
 
     public ILogger CreateLogger(string categoryName) => new Logger(this, ShortName(categoryName));
 
@@ -53,7 +57,7 @@ internal sealed class StandardErrorLoggerFactory(TextWriter error) : ILoggerFact
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Debug;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= owner.Minimum && logLevel != LogLevel.None;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {

@@ -6,7 +6,8 @@ namespace SparseVirt.Cli.Infrastructure;
 
 /// <summary>
 /// Runs a verb's body and turns the failures users cause into one clear line and an exit code,
-/// so no stack trace ever reaches a user for bad input.
+/// so no stack trace ever reaches a user for bad input. With <c>--json</c>, a failure is also a JSON document on
+/// standard output (<see cref="JsonError"/>).
 /// </summary>
 internal static class VerbRunner
 {
@@ -16,11 +17,31 @@ internal static class VerbRunner
     {
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            bool verbose = parseResult.GetValue(GlobalOptions.Verbose);
-            using ILoggerFactory loggerFactory = verbose ? new StandardErrorLoggerFactory(console.Error) : NullLoggerFactory.Instance;
+            using ILoggerFactory loggerFactory = GlobalOptions.MinimumLogLevel(parseResult) is LogLevel minimum
+                ? new StandardErrorLoggerFactory(console.Error, minimum)
+                : NullLoggerFactory.Instance;
             var context = new VerbContext(parseResult, console, loggerFactory);
             return await RunAsync(context, body, cancellationToken).ConfigureAwait(false);
         });
+    }
+
+    /// <summary>
+    /// Reports a failure: <c>sparsevirt: MESSAGE</c> on standard error, the JSON error on standard output when the
+    /// verb was given <c>--json</c>, the stack trace at debug verbosity; returns <paramref name="exitCode"/>.
+    /// </summary>
+    public static async Task<int> FailAsync(VerbContext context, Exception exception, string message, int exitCode, string? kind = null)
+    {
+        await context.Console.Error.WriteLineAsync($"sparsevirt: {message}").ConfigureAwait(false);
+        if (JsonError.IsWanted(context.ParseResult))
+        {
+            JsonError error = JsonError.From(exception, message, exitCode);
+            await context.Console.Out.WriteLineAsync((kind is null ? error : error with { Kind = kind }).ToJson()).ConfigureAwait(false);
+        }
+        if (GlobalOptions.IsVerbose(context.ParseResult) && exception is not UsageException)
+        {
+            await context.Console.Error.WriteLineAsync(exception.ToString()).ConfigureAwait(false);
+        }
+        return exitCode;
     }
 
     private static async Task<int> RunAsync(VerbContext context, VerbBody body, CancellationToken cancellationToken)
@@ -29,26 +50,19 @@ internal static class VerbRunner
         {
             return await body(context, cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
         {
-            await context.Console.Error.WriteLineAsync("sparsevirt: canceled").ConfigureAwait(false);
-            return ExitCodes.Canceled;
+            return await FailAsync(context, e, "canceled", ExitCodes.Canceled).ConfigureAwait(false);
         }
         catch (UsageException e)
         {
-            await context.Console.Error.WriteLineAsync($"sparsevirt: {e.Message}").ConfigureAwait(false);
-            return ExitCodes.Usage;
+            return await FailAsync(context, e, e.Message, ExitCodes.Usage, JsonError.UsageKind).ConfigureAwait(false);
         }
         catch (Exception e)
         {
             // Users get the library's message (it names what is wrong and where, in the CLI's flags), not a stack
             // trace; --verbose adds it.
-            await context.Console.Error.WriteLineAsync($"sparsevirt: {CliTerms.InFlags(e.Message)}").ConfigureAwait(false);
-            if (context.ParseResult.GetValue(GlobalOptions.Verbose))
-            {
-                await context.Console.Error.WriteLineAsync(e.ToString()).ConfigureAwait(false);
-            }
-            return ExitCodes.Failure;
+            return await FailAsync(context, e, CliTerms.InFlags(e.Message), ExitCodes.Failure).ConfigureAwait(false);
         }
     }
 }

@@ -120,6 +120,9 @@ public sealed partial class SparseImage
             await using ConfiguredAsyncDisposable destinationScope = destination.ConfigureAwait(false);
             var applier = new ChunkApplier(destination, options, progress, chunks.TotalRawLength);
             SparseHeader header = await chunks.RunAsync(applier, async, cancellationToken).ConfigureAwait(false);
+            // The last progress report comes after the last chunk: a cancellation asked for there still leaves the
+            // destination as it was (a C caller's progress callback cancels by its return value, sparsevirt.h).
+            cancellationToken.ThrowIfCancellationRequested();
             await destination.CommitAsync(async).ConfigureAwait(false);
             return header;
         }

@@ -5,6 +5,12 @@ namespace SparseVirt.Sparse;
 /// <summary>The outcome of <see cref="SparseVerifier"/>: valid, or the first problem found and where.</summary>
 public sealed class SparseVerificationResult
 {
+    /// <summary>The version of the JSON layout; bumped on any incompatible change.</summary>
+    public const int CurrentSchemaVersion = 1;
+
+    /// <summary>The version of the JSON layout this object serializes to.</summary>
+    public int SchemaVersion { get; init; } = CurrentSchemaVersion;
+
     /// <summary>True when the structure is valid and every recorded checksum matches.</summary>
     public required bool IsValid { get; init; }
 

@@ -15,30 +15,60 @@ public static class SparseVerifier
     /// <param name="options">Where diagnostics go (checksums are always verified); the defaults when null.</param>
     /// <param name="progress">Receives how far the checksum pass has got.</param>
     /// <exception cref="FileNotFoundException">There is no such file (the other I/O errors propagate too).</exception>
-    public static SparseVerificationResult Verify(string path, SparseExpandOptions? options = null, IProgress<SparseExpandProgress>? progress = null) =>
-        SyncPath.Complete(VerifyCoreAsync(path, options?.Logger, progress, async: false, CancellationToken.None));
+    public static SparseVerificationResult Verify(string path, SparseExpandOptions? options = null, IProgress<SparseExpandProgress>? progress = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return SyncPath.Complete(VerifyCoreAsync(path, null, options?.Logger, progress, async: false, CancellationToken.None));
+    }
 
     /// <inheritdoc cref="Verify(string, SparseExpandOptions?, IProgress{SparseExpandProgress}?)"/>
     /// <param name="path">The sparse image.</param>
     /// <param name="options">Where diagnostics go (checksums are always verified); the defaults when null.</param>
     /// <param name="progress">Receives how far the checksum pass has got.</param>
     /// <param name="cancellationToken">Stops the verification.</param>
-    public static Task<SparseVerificationResult> VerifyAsync(string path, SparseExpandOptions? options = null, IProgress<SparseExpandProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        VerifyCoreAsync(path, options?.Logger, progress, async: true, cancellationToken).AsTask();
-
-    private static async ValueTask<SparseVerificationResult> VerifyCoreAsync(string path, ILogger? logger, IProgress<SparseExpandProgress>? progress, bool async, CancellationToken cancellationToken)
+    public static Task<SparseVerificationResult> VerifyAsync(string path, SparseExpandOptions? options = null, IProgress<SparseExpandProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        return VerifyCoreAsync(path, null, options?.Logger, progress, async: true, cancellationToken).AsTask();
+    }
+
+    /// <summary>Verifies the sparse image starting at <paramref name="stream"/>'s position (standard input spooled to a file, an image inside a container file).</summary>
+    /// <param name="stream">A readable, seekable stream; left open.</param>
+    /// <param name="options">Where diagnostics go (checksums are always verified); the defaults when null.</param>
+    /// <param name="progress">Receives how far the checksum pass has got.</param>
+    /// <exception cref="NotSupportedException">The stream cannot seek.</exception>
+    public static SparseVerificationResult Verify(Stream stream, SparseExpandOptions? options = null, IProgress<SparseExpandProgress>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        return SyncPath.Complete(VerifyCoreAsync(null, stream, options?.Logger, progress, async: false, CancellationToken.None));
+    }
+
+    /// <inheritdoc cref="Verify(Stream, SparseExpandOptions?, IProgress{SparseExpandProgress}?)"/>
+    /// <param name="stream">A readable, seekable stream; left open.</param>
+    /// <param name="options">Where diagnostics go (checksums are always verified); the defaults when null.</param>
+    /// <param name="progress">Receives how far the checksum pass has got.</param>
+    /// <param name="cancellationToken">Stops the verification.</param>
+    public static Task<SparseVerificationResult> VerifyAsync(Stream stream, SparseExpandOptions? options = null, IProgress<SparseExpandProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        return VerifyCoreAsync(null, stream, options?.Logger, progress, async: true, cancellationToken).AsTask();
+    }
+
+    private static async ValueTask<SparseVerificationResult> VerifyCoreAsync(string? path, Stream? stream, ILogger? logger, IProgress<SparseExpandProgress>? progress, bool async, CancellationToken cancellationToken)
+    {
         SparseImage image;
+        SparseExpandOptions openOptions = SparseExpandOptions.Default.WithLogger(logger);
         try
         {
             if (async)
             {
-                image = await SparseImage.OpenAsync(path, SparseExpandOptions.Default.WithLogger(logger), cancellationToken).ConfigureAwait(false);
+                image = path is not null
+                    ? await SparseImage.OpenAsync(path, openOptions, cancellationToken).ConfigureAwait(false)
+                    : await SparseImage.OpenAsync(stream!, leaveOpen: true, openOptions, cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                image = SparseImage.Open(path, SparseExpandOptions.Default.WithLogger(logger));
+                image = path is not null ? SparseImage.Open(path, openOptions) : SparseImage.Open(stream!, leaveOpen: true, openOptions);
             }
         }
         catch (Exception e) when (e is InvalidDataException or SparseTruncatedException)
