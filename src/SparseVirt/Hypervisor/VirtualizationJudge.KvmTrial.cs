@@ -108,13 +108,14 @@ public static partial class VirtualizationJudge
         var steps = new List<string>
         {
             "Use QEMU's software emulation here (-accel tcg; the report's best accelerator is TCG on this host), which " +
-                (emulated ? "is faster than this KVM." : "runs every guest."),
+                (emulated ? "is faster here." : "runs every guest."),
         };
         if (backend is not null)
         {
             steps.Add("Only a guest kernel built with PVM guest support (CONFIG_PVM_GUEST) runs on this KVM; Android's and distributions' kernels are not built so.");
         }
-        if (facts.Cpu is { HasVirtualizationExtensions: false } cpu && (cpu.HypervisorPresent || backend is not null))
+        // Hyper-V's root partition (Windows on bare metal with Hyper-V on) hides VT-x from CPUID: that is not nesting.
+        if (facts.Cpu is { HasVirtualizationExtensions: false, HyperVRootPartition: not true } cpu && (cpu.HypervisorPresent || backend is not null))
         {
             steps.AddRange(NestedRemediation(cpu, facts.Environment));
         }

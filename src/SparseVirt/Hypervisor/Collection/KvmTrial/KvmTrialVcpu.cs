@@ -35,6 +35,9 @@ internal abstract unsafe class KvmTrialVcpu(int vm, int runAreaSize, KvmTrialRec
         }
     }
 
+    /// <summary>Starts the trial's clock; for tests that drive the exit handling with their own timestamps.</summary>
+    internal void StartClock(long now) => Run.Start(now);
+
     private bool StopRequested
     {
         get { lock (_stopGate) { return _stopRequested; } }
