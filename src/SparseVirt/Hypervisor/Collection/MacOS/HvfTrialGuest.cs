@@ -16,59 +16,31 @@ namespace SparseVirt.Hypervisor.Collection.MacOS;
 /// <see cref="HvfTrialExits"/> is tested with hand-made exits.
 /// </summary>
 [SupportedOSPlatform("macos")]
-internal sealed unsafe class HvfTrialGuest
+internal sealed unsafe class HvfTrialGuest : TrialVcpuRunner
 {
-    private readonly KvmTrialRecorder _recorder;
-    private readonly TrialRun _run;
-    private readonly Lock _gate = new();
     private ulong _vcpu;
-    private bool _vcpuExists;
-    private bool _stopRequested;
+    private HvVcpuExit* _exit;
 
     private HvfTrialGuest(KvmTrialRecorder recorder)
+        : base(recorder, Arm64TrialProgram.Shape)
     {
-        _recorder = recorder;
-        _run = new TrialRun(Arm64TrialProgram.Shape, recorder);
     }
 
     /// <summary>Runs the trial on the VM that <c>hv_vm_create</c> made for this process.</summary>
-    public static KvmTrialFacts Run(CancellationToken cancellationToken)
+    public static KvmTrialFacts RunOnThisVm(CancellationToken cancellationToken)
     {
         var recorder = new KvmTrialRecorder(Arm64TrialProgram.Shape, TrialThread.Deadline);
         var trial = new HvfTrialGuest(recorder);
         return TrialThread.Run(trial.Execute, trial.RequestStop, null, recorder, cancellationToken);
     }
 
-    private void RequestStop()
+    protected override void Interrupt()
     {
-        lock (_gate)
-        {
-            _stopRequested = true;
-            if (_vcpuExists)
-            {
-                ulong vcpu = _vcpu;
-                HypervisorFramework.HvVcpusExit(&vcpu, 1);
-            }
-        }
+        ulong vcpu = _vcpu;
+        HypervisorFramework.HvVcpusExit(&vcpu, 1);
     }
 
-    private bool StopRequested
-    {
-        get { lock (_gate) { return _stopRequested; } }
-    }
-
-    private void Execute()
-    {
-        try
-        {
-            ExecuteOnMemory();
-        }
-        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
-        {
-            // On this thread an exception would end the process: a framework without a function is a fact.
-            _recorder.Fail("Hypervisor.framework", $"a function the trial needs is missing: {e.Message}");
-        }
-    }
+    private void Execute() => WithMissingFunctionsAsFacts("Hypervisor.framework", ExecuteOnMemory);
 
     private void ExecuteOnMemory()
     {
@@ -99,68 +71,39 @@ internal sealed unsafe class HvfTrialGuest
         {
             return;
         }
-        lock (_gate)
-        {
-            _vcpu = vcpu;
-            _vcpuExists = true;
-        }
+        _vcpu = vcpu;
+        _exit = exit;
+        SetInterruptible(true);
         try
         {
             if (Call("hv_vcpu_set_reg(cpsr)", HypervisorFramework.HvVcpuSetReg(vcpu, HvArm64.RegisterCpsr, HvArm64.El1hMasked))
                 && Call("hv_vcpu_set_reg(pc)", HypervisorFramework.HvVcpuSetReg(vcpu, HvArm64.RegisterPc, Arm64TrialProgram.CodeAddress)))
             {
-                RunGuest(vcpu, exit, memory);
+                RunGuest(memory);
             }
         }
         finally
         {
-            lock (_gate)
-            {
-                _vcpuExists = false;
-            }
+            SetInterruptible(false);
             Call("hv_vcpu_destroy", HypervisorFramework.HvVcpuDestroy(vcpu), fatal: false);
         }
     }
 
-    private void RunGuest(ulong vcpu, HvVcpuExit* exit, ReadOnlySpan<byte> memory)
+    protected override TrialStep EnterOnce(ReadOnlySpan<byte> memory)
     {
-        _run.Start(Stopwatch.GetTimestamp());
-        for (int count = 0; count < _run.MaxExits; count++)
+        int status = HypervisorFramework.HvVcpuRun(_vcpu);
+        long now = Stopwatch.GetTimestamp();
+        if (status != HypervisorFramework.Success)
         {
-            if (StopRequested)
-            {
-                _run.Stopped(null, Stopwatch.GetTimestamp());
-                break;
-            }
-            int status = HypervisorFramework.HvVcpuRun(vcpu);
-            long now = Stopwatch.GetTimestamp();
-            TrialStep step;
-            if (status != HypervisorFramework.Success)
-            {
-                step = _run.RunFailed("hv_vcpu_run", PlatformErrors.FromHypervisorReturn(status), now);
-            }
-            else
-            {
-                var syndrome = new HvfTrialExits.Syndrome(exit->Syndrome);
-                ulong stored = syndrome.IsReadableStore && syndrome.Register != 31 ? Register(vcpu, HvArm64.RegisterX0 + (uint)syndrome.Register) : 0;
-                ulong pc = Register(vcpu, HvArm64.RegisterPc);
-                (step, bool stepOver) = HvfTrialExits.Judge(_run, *exit, stored, pc, Register(vcpu, HvArm64.RegisterX0), now, memory);
-                // HVF leaves an aborted instruction to the host: PC moves past the 4-byte store here.
-                if (stepOver && !Call("hv_vcpu_set_reg(pc)", HypervisorFramework.HvVcpuSetReg(vcpu, HvArm64.RegisterPc, pc + 4), record: false))
-                {
-                    step = TrialStep.Finish;
-                }
-            }
-            if (step == TrialStep.Finish)
-            {
-                break;
-            }
-            if (step == TrialStep.Done)
-            {
-                return;
-            }
+            return Run.RunFailed("hv_vcpu_run", PlatformErrors.FromHypervisorReturn(status), now);
         }
-        _run.Finish();
+        var syndrome = new HvfTrialExits.Syndrome(_exit->Syndrome);
+        ulong stored = syndrome.IsReadableStore && syndrome.Register != 31 ? Register(_vcpu, HvArm64.RegisterX0 + (uint)syndrome.Register) : 0;
+        ulong pc = Register(_vcpu, HvArm64.RegisterPc);
+        (TrialStep step, bool stepOver) = HvfTrialExits.Judge(Run, *_exit, stored, pc, Register(_vcpu, HvArm64.RegisterX0), now, memory);
+        // HVF leaves an aborted instruction to the host: PC moves past the 4-byte store here.
+        int moved = stepOver ? HypervisorFramework.HvVcpuSetReg(_vcpu, HvArm64.RegisterPc, pc + 4) : HypervisorFramework.Success;
+        return moved == HypervisorFramework.Success ? step : Call("hv_vcpu_set_reg(pc)", moved) ? step : TrialStep.Finish;
     }
 
     private static ulong Register(ulong vcpu, uint register)
@@ -169,25 +112,6 @@ internal sealed unsafe class HvfTrialGuest
         return HypervisorFramework.HvVcpuGetReg(vcpu, register, &value) == HypervisorFramework.Success ? value : 0;
     }
 
-    private bool Call(string name, int status, bool fatal = true, bool record = true)
-    {
-        if (status == HypervisorFramework.Success)
-        {
-            if (record)
-            {
-                _recorder.Step(name, SystemCallOutcome.Success());
-            }
-            return true;
-        }
-        SystemCallOutcome failure = PlatformErrors.FromHypervisorReturn(status);
-        if (fatal)
-        {
-            _recorder.StepFailed(name, failure);
-        }
-        else
-        {
-            _recorder.Step(name, failure);
-        }
-        return false;
-    }
+    private bool Call(string name, int status, bool fatal = true) =>
+        Record(name, status == HypervisorFramework.Success ? null : PlatformErrors.FromHypervisorReturn(status), fatal);
 }

@@ -54,7 +54,7 @@ internal sealed class MacOSHost : IMacOSHost
         return status == HypervisorFramework.Success ? SystemCallOutcome.Success() : PlatformErrors.FromHypervisorReturn(status);
     });
 
-    public KvmTrialFacts RunTrialGuest(CancellationToken cancellationToken) => HvfTrialGuest.Run(cancellationToken);
+    public KvmTrialFacts RunTrialGuest(CancellationToken cancellationToken) => HvfTrialGuest.RunOnThisVm(cancellationToken);
 
     public SystemCallOutcome DestroyVm() => Guard(() =>
     {

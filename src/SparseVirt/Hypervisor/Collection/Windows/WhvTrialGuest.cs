@@ -15,24 +15,18 @@ namespace SparseVirt.Hypervisor.Collection.Windows;
 /// no Windows with the Hypervisor Platform is reachable; <see cref="WhvTrialExits"/> is tested with hand-made exits.
 /// </summary>
 [SupportedOSPlatform("windows")]
-internal sealed unsafe class WhvTrialGuest
+internal sealed unsafe class WhvTrialGuest : TrialVcpuRunner
 {
     private readonly SafeWhvPartitionHandle _partition;
-    private readonly KvmTrialRecorder _recorder;
-    private readonly TrialRun _run;
-    private readonly Lock _gate = new();
-    private bool _processorExists;
-    private bool _stopRequested;
 
     private WhvTrialGuest(SafeWhvPartitionHandle partition, KvmTrialRecorder recorder)
+        : base(recorder, X86TrialProgram.Shape)
     {
         _partition = partition;
-        _recorder = recorder;
-        _run = new TrialRun(X86TrialProgram.Shape, recorder);
     }
 
     /// <summary>Runs the trial on <paramref name="partition"/>, which stays alive until the trial's thread is done with it.</summary>
-    public static KvmTrialFacts Run(SafeWhvPartitionHandle partition, CancellationToken cancellationToken)
+    public static KvmTrialFacts RunOn(SafeWhvPartitionHandle partition, CancellationToken cancellationToken)
     {
         var recorder = new KvmTrialRecorder(X86TrialProgram.Shape, TrialThread.Deadline);
         var trial = new WhvTrialGuest(partition, recorder);
@@ -41,35 +35,9 @@ internal sealed unsafe class WhvTrialGuest
         return TrialThread.Run(trial.Execute, trial.RequestStop, partition.DangerousRelease, recorder, cancellationToken);
     }
 
-    private void RequestStop()
-    {
-        lock (_gate)
-        {
-            _stopRequested = true;
-            if (_processorExists)
-            {
-                WinHvPlatform.WHvCancelRunVirtualProcessor(_partition, 0, 0);
-            }
-        }
-    }
+    protected override void Interrupt() => WinHvPlatform.WHvCancelRunVirtualProcessor(_partition, 0, 0);
 
-    private bool StopRequested
-    {
-        get { lock (_gate) { return _stopRequested; } }
-    }
-
-    private void Execute()
-    {
-        try
-        {
-            ExecuteOnMemory();
-        }
-        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
-        {
-            // On this thread an exception would end the process: a platform without a function is a fact.
-            _recorder.Fail("WinHvPlatform.dll", $"a function the trial needs is missing: {e.Message}");
-        }
-    }
+    private void Execute() => WithMissingFunctionsAsFacts("WinHvPlatform.dll", ExecuteOnMemory);
 
     private void ExecuteOnMemory()
     {
@@ -77,7 +45,7 @@ internal sealed unsafe class WhvTrialGuest
         nint memory = Kernel32.VirtualAlloc(0, Size, Kernel32.MemCommitReserve, Kernel32.PageReadWrite);
         if (memory == 0)
         {
-            _recorder.StepFailed("VirtualAlloc(guest memory)", PlatformErrors.FromWin32Error(Marshal.GetLastPInvokeError()));
+            Recorder.StepFailed("VirtualAlloc(guest memory)", PlatformErrors.FromWin32Error(Marshal.GetLastPInvokeError()));
             return;
         }
         try
@@ -101,10 +69,7 @@ internal sealed unsafe class WhvTrialGuest
         {
             return;
         }
-        lock (_gate)
-        {
-            _processorExists = true;
-        }
+        SetInterruptible(true);
         try
         {
             if (SetLongMode())
@@ -114,14 +79,10 @@ internal sealed unsafe class WhvTrialGuest
         }
         finally
         {
-            lock (_gate)
-            {
-                _processorExists = false;
-            }
+            SetInterruptible(false);
             Call("WHvDeleteVirtualProcessor", WinHvPlatform.WHvDeleteVirtualProcessor(_partition, 0), fatal: false);
         }
     }
-
     // The registers X86KvmTrial sets through KVM_SET_SREGS and KVM_SET_REGS, in WHPX's form.
     private bool SetLongMode()
     {
@@ -153,44 +114,19 @@ internal sealed unsafe class WhvTrialGuest
         }
     }
 
-    private void RunGuest(ReadOnlySpan<byte> memory)
+    protected override TrialStep EnterOnce(ReadOnlySpan<byte> memory)
     {
         byte* context = stackalloc byte[WhvX64.ExitContextSize];
-        _run.Start(Stopwatch.GetTimestamp());
-        for (int count = 0; count < _run.MaxExits; count++)
+        new Span<byte>(context, WhvX64.ExitContextSize).Clear();
+        int hresult = WinHvPlatform.WHvRunVirtualProcessor(_partition, 0, context, WhvX64.ExitContextSize);
+        long now = Stopwatch.GetTimestamp();
+        if (hresult < 0)
         {
-            if (StopRequested)
-            {
-                _run.Stopped(null, Stopwatch.GetTimestamp());
-                break;
-            }
-            new Span<byte>(context, WhvX64.ExitContextSize).Clear();
-            int hresult = WinHvPlatform.WHvRunVirtualProcessor(_partition, 0, context, WhvX64.ExitContextSize);
-            long now = Stopwatch.GetTimestamp();
-            TrialStep step;
-            if (hresult < 0)
-            {
-                step = _run.RunFailed("WHvRunVirtualProcessor", PlatformErrors.FromHResult(hresult), now);
-            }
-            else
-            {
-                WhvTrialExits.Exit exit = WhvTrialExits.Decode(new ReadOnlySpan<byte>(context, WhvX64.ExitContextSize));
-                (step, bool stepOver) = WhvTrialExits.Judge(_run, exit, now, memory);
-                if (stepOver && !StepOver(exit))
-                {
-                    step = TrialStep.Finish;
-                }
-            }
-            if (step == TrialStep.Finish)
-            {
-                break;
-            }
-            if (step == TrialStep.Done)
-            {
-                return;
-            }
+            return Run.RunFailed("WHvRunVirtualProcessor", PlatformErrors.FromHResult(hresult), now);
         }
-        _run.Finish();
+        WhvTrialExits.Exit exit = WhvTrialExits.Decode(new ReadOnlySpan<byte>(context, WhvX64.ExitContextSize));
+        (TrialStep step, bool stepOver) = WhvTrialExits.Judge(Run, exit, now, memory);
+        return stepOver && !StepOver(exit) ? TrialStep.Finish : step;
     }
 
     // WHPX does not complete an I/O instruction for the host: RIP moves past it here.
@@ -210,22 +146,5 @@ internal sealed unsafe class WhvTrialGuest
         }
     }
 
-    private bool Call(string name, int hresult, bool fatal = true)
-    {
-        if (hresult >= 0)
-        {
-            _recorder.Step(name, SystemCallOutcome.Success());
-            return true;
-        }
-        SystemCallOutcome failure = PlatformErrors.FromHResult(hresult);
-        if (fatal)
-        {
-            _recorder.StepFailed(name, failure);
-        }
-        else
-        {
-            _recorder.Step(name, failure);
-        }
-        return false;
-    }
+    private bool Call(string name, int hresult, bool fatal = true) => Record(name, hresult < 0 ? PlatformErrors.FromHResult(hresult) : null, fatal);
 }

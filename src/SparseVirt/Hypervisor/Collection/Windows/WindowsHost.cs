@@ -80,7 +80,7 @@ internal sealed class WindowsHost : IWindowsHost
         if (hresult >= 0)
         {
             // A partition that sets up proves only that the hypervisor answers: a guest has to run on it.
-            facts = facts with { Trial = WhvTrialGuest.Run(partition, CancellationToken.None) };
+            facts = facts with { Trial = WhvTrialGuest.RunOn(partition, CancellationToken.None) };
         }
         partition.Dispose();
         return facts with
