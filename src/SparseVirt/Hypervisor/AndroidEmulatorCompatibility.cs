@@ -52,7 +52,7 @@ public static class AndroidEmulatorCompatibility
             // A KVM that opens but cannot run a standard guest: inside a VM (PVM, or any guest whose CPU shows no
             // VT-x/AMD-V) that is nested virtualization the emulator cannot use; on bare metal the device failed a request.
             VirtualizationStatus.GuestCannotRun or VirtualizationStatus.EmulatedOnly
-                when facts.Cpu is { HypervisorPresent: true } || facts.Kernel.HasModule(VirtualizationJudge.PvmModule) => AndroidCpuAcceleration.NestedNotSupported,
+                when RunsNested(facts) => AndroidCpuAcceleration.NestedNotSupported,
             VirtualizationStatus.GuestCannotRun or VirtualizationStatus.EmulatedOnly => AndroidCpuAcceleration.DevIoctlFailed,
             VirtualizationStatus.ProbeFailed => AndroidCpuAcceleration.DevOpenFailed,
             VirtualizationStatus.UnsupportedOperatingSystem or VirtualizationStatus.HypervisorPlatformDisabled or VirtualizationStatus.HypervisorNotRunning
@@ -72,4 +72,11 @@ public static class AndroidEmulatorCompatibility
     };
 
     private static string? Number(long? value) => value?.ToString(CultureInfo.InvariantCulture);
+
+    // Inside a VM: PVM, a CPU that reports a hypervisor (except Hyper-V's root partition, which is Windows on bare
+    // metal with Hyper-V on), or a Mac that is itself a virtual machine.
+    private static bool RunsNested(HostFacts facts) =>
+        facts.Kernel.HasModule(VirtualizationJudge.PvmModule)
+        || facts.Cpu is { HypervisorPresent: true, HyperVRootPartition: not true }
+        || facts.MacOS?.VirtualMachine is { Succeeded: true, Value: 1 };
 }

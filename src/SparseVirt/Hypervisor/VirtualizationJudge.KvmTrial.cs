@@ -20,31 +20,55 @@ public static partial class VirtualizationJudge
         string where = facts.Environment.InVirtualMachine
             ? $" (nested, inside a {facts.Environment.HypervisorName ?? "hypervisor"} guest)"
             : "";
-        KvmTrialFacts? trial = kvm.Trial;
+        return JudgeTrial(
+            facts,
+            kvm.Trial,
+            new TrialPlace($"KVM_CREATE_VM succeeded on {kvm.DevicePath}{where}", $"on {kvm.DevicePath}{where}", "KVM_CREATE_VM", KernelLog),
+            ParavirtualBackend(facts));
+    }
+
+    /// <summary>
+    /// The verdict once the VM (partition) was created: the trial guest decides. Fact sets recorded before the trial
+    /// existed (schema 1 and 2) keep the verdict they were recorded with; an architecture without a trial program
+    /// keeps the VM's creation as its proof.
+    /// </summary>
+    private static VirtualizationVerdict JudgeTrial(HostFacts facts, KvmTrialFacts? trial, TrialPlace place, string? backend)
+    {
         if (trial is null)
         {
-            // Fact sets recorded before the trial guest existed keep the verdict they were recorded with.
             return facts.SchemaVersion <= 2
-                ? Verdict(VirtualizationStatus.Ready, $"KVM_CREATE_VM succeeded on {kvm.DevicePath}{where}: accelerated VMs can run (recorded with schema {facts.SchemaVersion}, before the trial guest)")
+                ? Verdict(VirtualizationStatus.Ready, $"{place.Created}: accelerated VMs can run (recorded with schema {facts.SchemaVersion}, before the trial guest)")
                 : Verdict(
                     VirtualizationStatus.GuestCannotRun,
-                    $"KVM_CREATE_VM succeeded on {kvm.DevicePath}{where}, but no trial guest was run, so no guest is proven to run",
-                    ["Run the check again: it runs a trial guest whenever KVM_CREATE_VM succeeds."]);
+                    $"{place.Created}, but no trial guest was run, so no guest is proven to run",
+                    [$"Run the check again: it runs a trial guest whenever {place.FirstProof} succeeds."]);
         }
         if (!trial.Supported)
         {
-            return Verdict(VirtualizationStatus.Ready, $"KVM_CREATE_VM succeeded on {kvm.DevicePath}{where}: accelerated VMs can run ({trial.NotSupportedReason})");
+            return Verdict(VirtualizationStatus.Ready, $"{place.Created}: accelerated VMs can run ({trial.NotSupportedReason})");
         }
+        return JudgeTrialRun(facts, trial, place, backend);
+    }
 
-        string? backend = ParavirtualBackend(facts);
+    /// <summary>Where a trial ran, in a verdict's words: what succeeded before it, the place it ran, and where the host logs why a guest failed.</summary>
+    private sealed record TrialPlace(string Created, string On, string FirstProof, string LookForCause);
+
+    private const string KernelLog = "Look for the kernel's explanation: sudo dmesg | grep -i kvm; and update the host kernel, whose KVM failed a guest that hardware virtualization runs.";
+
+    /// <summary>
+    /// The verdict on a trial guest that was run (KVM, WHPX, HVF alike): ready only when it completed at hardware speed.
+    /// <paramref name="backend"/> names a paravirtual backend that explains a failure.
+    /// </summary>
+    private static VirtualizationVerdict JudgeTrialRun(HostFacts facts, KvmTrialFacts trial, TrialPlace place, string? backend)
+    {
         if (!trial.Completed)
         {
             string failure = trial.Failure ?? "it did not finish";
             string cause = backend is not null ? $". {backend}" : "";
             return Verdict(
                 VirtualizationStatus.GuestCannotRun,
-                $"KVM_CREATE_VM succeeded on {kvm.DevicePath}{where}, but a standard guest cannot run: the trial guest failed with {failure}{cause}",
-                CannotRunRemediation(facts, backend, emulated: false));
+                $"{place.Created}, but a standard guest cannot run: the trial guest failed with {failure}{cause}",
+                CannotRunRemediation(facts, backend, emulated: false, place.LookForCause));
         }
 
         double? perIteration = trial.LoopNanosecondsPerIteration;
@@ -55,14 +79,17 @@ public static partial class VirtualizationJudge
                 : "no loop timing";
             return Verdict(
                 VirtualizationStatus.EmulatedOnly,
-                $"a trial guest runs on {kvm.DevicePath}{where}, but emulated: {measured}{(backend is not null ? $". {backend}" : "")}",
-                CannotRunRemediation(facts, backend, emulated: true));
+                $"a trial guest runs {place.On}, but emulated: {measured}{(backend is not null ? $". {backend}" : "")}",
+                CannotRunRemediation(facts, backend, emulated: true, place.LookForCause));
         }
 
         string exit = trial.ExitMicroseconds is { } exitCost ? $", {Number(exitCost)} µs per exit" : "";
+        (string mode, string passed) = trial.Architecture == "arm64"
+            ? ("at EL1", "system-register reads and writes, guest memory and MMIO results")
+            : ("in long mode", "CPUID, CR and MSR writes, LOCK CMPXCHG16B");
         return Verdict(
             VirtualizationStatus.Ready,
-            $"a trial guest ran on {kvm.DevicePath}{where} in long mode at hardware speed ({Number(speed)} ns per loop iteration{exit}; KVM_CREATE_VM, CPUID, CR and MSR writes, LOCK CMPXCHG16B all passed): accelerated VMs can run");
+            $"a trial guest ran {place.On} {mode} at hardware speed ({Number(speed)} ns per loop iteration{exit}; {place.FirstProof}, {passed} all passed): accelerated VMs can run");
     }
 
     /// <summary>Names a paravirtual KVM backend that runs only guests built for it, when the facts show one.</summary>
@@ -76,24 +103,25 @@ public static partial class VirtualizationJudge
         return $"This KVM is {PvmModule} (PVM, a pagetable-based paravirtual KVM for nested use{cpu}): it runs only PVM-enabled guest kernels, not standard ones";
     }
 
-    private static List<string> CannotRunRemediation(HostFacts facts, string? backend, bool emulated)
+    private static List<string> CannotRunRemediation(HostFacts facts, string? backend, bool emulated, string lookForCause)
     {
         var steps = new List<string>
         {
             "Use QEMU's software emulation here (-accel tcg; the report's best accelerator is TCG on this host), which " +
-                (emulated ? "is faster than this KVM." : "runs every guest."),
+                (emulated ? "is faster here." : "runs every guest."),
         };
         if (backend is not null)
         {
             steps.Add("Only a guest kernel built with PVM guest support (CONFIG_PVM_GUEST) runs on this KVM; Android's and distributions' kernels are not built so.");
         }
-        if (facts.Cpu is { HasVirtualizationExtensions: false } cpu && (cpu.HypervisorPresent || backend is not null))
+        // Hyper-V's root partition (Windows on bare metal with Hyper-V on) hides VT-x from CPUID: that is not nesting.
+        if (facts.Cpu is { HasVirtualizationExtensions: false, HyperVRootPartition: not true } cpu && (cpu.HypervisorPresent || backend is not null))
         {
             steps.AddRange(NestedRemediation(cpu, facts.Environment));
         }
         else
         {
-            steps.Add("Look for the kernel's explanation: sudo dmesg | grep -i kvm; and update the host kernel, whose KVM failed a guest that hardware virtualization runs.");
+            steps.Add(lookForCause);
         }
         return steps;
     }

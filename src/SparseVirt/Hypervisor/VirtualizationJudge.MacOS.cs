@@ -12,6 +12,9 @@ public static partial class VirtualizationJudge
         "then sign the executable with it: codesign --sign - --entitlements hypervisor.entitlements --force /path/to/executable " +
         "(for distribution, sign with your Developer ID and --options runtime instead of -).";
 
+    private const string MacOSHypervisorLog =
+        "Look for the reason in the system log: log show --last 5m --predicate 'subsystem == \"com.apple.Hypervisor\"'; and update macOS, whose hypervisor failed a guest that hardware virtualization runs.";
+
     private static VirtualizationVerdict JudgeHvf(HostFacts facts, MacOSFacts macOS)
     {
         SystemCallOutcome? create = macOS.VmCreate;
@@ -19,7 +22,12 @@ public static partial class VirtualizationJudge
 
         if (create?.Succeeded == true)
         {
-            return Verdict(VirtualizationStatus.Ready, $"hv_vm_create succeeded{(virtualMachine ? " (nested, inside a virtual machine)" : "")}: Hypervisor.framework can run accelerated VMs");
+            string nested = virtualMachine ? " (nested, inside a virtual machine)" : "";
+            return JudgeTrial(
+                facts,
+                macOS.Trial,
+                new TrialPlace($"hv_vm_create succeeded{nested}", $"on Hypervisor.framework{nested}", "hv_vm_create", MacOSHypervisorLog),
+                backend: null);
         }
         if (macOS.UnderRosetta)
         {

@@ -15,6 +15,10 @@ public static partial class VirtualizationJudge
         "Use the Windows Hypervisor Platform instead, which works alongside Hyper-V, WSL2 and memory integrity: as administrator, " +
         "Enable-WindowsOptionalFeature -Online -FeatureName HypervisorPlatform, then restart Windows; the Android Emulator and QEMU (-accel whpx) use it.";
 
+    private const string WindowsHypervisorLog =
+        "Look for the hypervisor's explanation in Event Viewer (Applications and Services Logs > Microsoft > Windows > Hyper-V-Hypervisor), " +
+        "and update Windows, whose hypervisor failed a guest that hardware virtualization runs.";
+
     private static VirtualizationVerdict JudgeWhpx(HostFacts facts, WindowsFacts windows)
     {
         WindowsHypervisorPlatformFacts platform = windows.HypervisorPlatform;
@@ -23,7 +27,11 @@ public static partial class VirtualizationJudge
         if (platform.SetupPartition?.Succeeded == true)
         {
             string nested = cpu is { HypervisorPresent: true } && cpu.HyperVRootPartition != true ? $" (nested, inside a {GuestOf(cpu)} guest)" : "";
-            return Verdict(VirtualizationStatus.Ready, $"WHvSetupPartition created a trial partition{nested}: the Windows Hypervisor Platform can run accelerated VMs");
+            return JudgeTrial(
+                facts,
+                platform.Trial,
+                new TrialPlace($"WHvSetupPartition created a trial partition{nested}", $"on the Windows Hypervisor Platform{nested}", "WHvSetupPartition", WindowsHypervisorLog),
+                backend: null);
         }
 
         if (cpu is { HypervisorPresent: false } && JudgeBareMetalCpu(cpu, windows) is { } cpuVerdict)

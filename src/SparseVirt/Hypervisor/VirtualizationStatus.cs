@@ -7,7 +7,7 @@ namespace SparseVirt.Hypervisor;
 /// </summary>
 public enum VirtualizationStatus
 {
-    /// <summary>The trial succeeded (a KVM trial guest ran at hardware speed; WHvSetupPartition, hv_vm_create, or the driver answered): accelerated VMs can run.</summary>
+    /// <summary>The trial succeeded (a trial guest ran at hardware speed on KVM, WHPX or HVF; an AEHD or HAXM driver answered): accelerated VMs can run.</summary>
     Ready = 0,
 
     /// <summary>The CPU has neither Intel VT-x nor AMD-V, and this is not a virtual machine.</summary>
@@ -74,13 +74,14 @@ public enum VirtualizationStatus
     AcceleratorNotInstalled = 21,
 
     /// <summary>
-    /// KVM answers (KVM_CREATE_VM succeeded) but cannot run a standard guest: the trial guest failed (an emulation
-    /// failure, a refused entry, a wrong result, a time-out). Paravirtual KVM backends for nested use (PVM) do this.
+    /// The hypervisor answers (KVM_CREATE_VM, WHvSetupPartition or hv_vm_create succeeded) but cannot run a standard
+    /// guest: the trial guest failed (an emulation failure, a refused entry, a wrong result, a time-out).
+    /// Paravirtual KVM backends for nested use (PVM) do this.
     /// </summary>
     GuestCannotRun = 22,
 
     /// <summary>
-    /// KVM runs the trial guest correctly, but at the speed of instruction emulation, hundreds of times slower than
+    /// The hypervisor (KVM, WHPX, HVF) runs the trial guest correctly, but at the speed of instruction emulation, hundreds of times slower than
     /// hardware virtualization (and than QEMU's TCG).
     /// </summary>
     EmulatedOnly = 23,

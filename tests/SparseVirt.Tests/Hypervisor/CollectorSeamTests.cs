@@ -35,6 +35,50 @@ public class CollectorSeamTests
     }
 
     [Test]
+    public void MacOSRunsTheTrialGuestOnTheVmAndItsVerdictDecides()
+    {
+        var ready = new FakeMacOSHost();
+        KvmTrialFacts failedTrial = HvfTrialTests.RunAsWritten() with { Completed = false, Failure = "HV_EXIT_REASON_EXCEPTION, exception class 0x00 (unknown reason)" };
+        var failing = new FakeMacOSHost { Trial = failedTrial };
+
+        MacOSFacts readyFacts = new MacOSFactsCollector(ready).Collect(CancellationToken.None);
+        MacOSFacts failingFacts = new MacOSFactsCollector(failing).Collect(CancellationToken.None);
+        HostVirtualizationReport report = HostVirtualizationReport.FromFacts(MacFacts(failingFacts));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ready.TrialRanOnTheVm, Is.True, "between hv_vm_create and hv_vm_destroy");
+            Assert.That(readyFacts.Trial?.Completed, Is.True);
+            Assert.That(VirtualizationJudge.Judge(MacFacts(readyFacts)).Reason, Does.Contain("trial guest ran on Hypervisor.framework at EL1 at hardware speed"));
+            Assert.That(report.Verdict.Status, Is.EqualTo(VirtualizationStatus.GuestCannotRun));
+            Assert.That(report.Verdict.Reason, Does.Contain("hv_vm_create succeeded, but a standard guest cannot run"));
+            Assert.That(report.Verdict.Remediation, Has.Some.Contains("com.apple.Hypervisor"));
+            Assert.That(report.QemuAccelerator, Is.EqualTo("tcg"));
+            Assert.That(report.Emulator.Code, Is.EqualTo(AndroidCpuAcceleration.DevIoctlFailed), "a physical Mac: the hypervisor failed a request");
+        });
+    }
+
+    [Test]
+    public void WindowsJudgesWhpxByItsTrialGuest()
+    {
+        KvmTrialFacts emulated = WhvTrialTests.RunAsWritten() with { LoopNanosecondsPerIteration = 900 };
+        var host = new FakeWindowsHost { Trial = emulated };
+
+        WindowsFacts facts = new WindowsFactsCollector(host).Collect(CancellationToken.None);
+        HostFacts windows = Fixtures.Load("handmade-windows-whpx-ready") with { SchemaVersion = 3, Windows = facts };
+        HostVirtualizationReport report = HostVirtualizationReport.FromFacts(windows);
+        HostVirtualizationReport untried = HostVirtualizationReport.FromFacts(windows with { Windows = facts with { HypervisorPlatform = facts.HypervisorPlatform with { Trial = null } } });
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(report.Accelerators[0].Verdict.Status, Is.EqualTo(VirtualizationStatus.EmulatedOnly));
+            Assert.That(report.Accelerators[0].Verdict.Reason, Does.Contain("on the Windows Hypervisor Platform, but emulated: 900 ns per loop iteration"));
+            Assert.That(report.Accelerators[0].Verdict.Remediation, Has.Some.Contains("Hyper-V-Hypervisor"));
+            Assert.That(untried.Accelerators[0].Verdict.Status, Is.EqualTo(VirtualizationStatus.GuestCannotRun), "schema 3 without a trial proves no guest");
+        });
+    }
+
+    [Test]
     public void MacOSWithoutTheFrameworkMakesNoTrial()
     {
         var host = new FakeMacOSHost { Framework = new SystemCallOutcome { Error = SystemCallError.NotFound } };
@@ -64,6 +108,9 @@ public class CollectorSeamTests
         {
             Assert.That(facts.AppleSilicon, Is.False);
             Assert.That(facts.UnderRosetta, Is.False);
+            Assert.That(host.TrialsRun, Is.Zero, "the trial program is arm64");
+            Assert.That(facts.Trial?.Supported, Is.False);
+            Assert.That(facts.Trial?.NotSupportedReason, Does.Contain("Intel Macs"));
             Assert.That(VirtualizationJudge.Judge(MacFacts(facts)).Status, Is.EqualTo(VirtualizationStatus.Ready));
         });
     }
@@ -154,6 +201,21 @@ public class CollectorSeamTests
 
         public int Destroyed { get; private set; }
 
+        /// <summary>What the trial guest gives: by default a run at hardware speed, as <see cref="HvfTrialTests"/> drives one.</summary>
+        public KvmTrialFacts Trial { get; init; } = HvfTrialTests.RunAsWritten();
+
+        public int TrialsRun { get; private set; }
+
+        /// <summary>Whether the VM existed (created, not yet destroyed) when the trial ran.</summary>
+        public bool TrialRanOnTheVm { get; private set; }
+
+        public KvmTrialFacts RunTrialGuest(CancellationToken cancellationToken)
+        {
+            TrialsRun++;
+            TrialRanOnTheVm = Created == 1 && Destroyed == 0;
+            return Trial;
+        }
+
         public SystemCallOutcome SysctlInteger(string name) => Sysctls.GetValueOrDefault(name, MissingSysctl);
 
         public string? SysctlString(string name) => name == "kern.osproductversion" ? "14.5" : null;
@@ -187,6 +249,8 @@ public class CollectorSeamTests
 
         public int Trials { get; private set; }
 
+        public KvmTrialFacts? Trial { get; init; }
+
         public List<(string, uint)> VersionRequests { get; } = [];
 
         public Version? Version => new(10, 0, 22631);
@@ -204,7 +268,7 @@ public class CollectorSeamTests
         public WindowsHypervisorPlatformFacts TrialPartition(WindowsHypervisorPlatformFacts soFar)
         {
             Trials++;
-            return soFar with { CreatePartition = Ok, SetProcessorCount = Ok, SetupPartition = Ok, DeletePartition = Ok };
+            return soFar with { CreatePartition = Ok, SetProcessorCount = Ok, SetupPartition = Ok, Trial = Trial, DeletePartition = Ok };
         }
 
         public (SystemCallOutcome Open, SystemCallOutcome? Version) ProbeDevice(string devicePath, uint versionIoctl, int versionOutputSize, int versionOffset)

@@ -1,9 +1,10 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using SparseVirt.Hypervisor;
 
 namespace SparseVirt.Tests.Hypervisor;
 
-public class HypervisorJsonTests
+public partial class HypervisorJsonTests
 {
     // The documented schema (docs/hypervisor.md), as JSON paths; arrays are written as [].
     private static readonly string[] SchemaPaths =
@@ -23,13 +24,14 @@ public class HypervisorJsonTests
         "facts.kvm.mode", "facts.kvm.access", "facts.kvm.processInDeviceGroup", "facts.kvm.userListedInDeviceGroup", "facts.kvm.open",
         "facts.kvm.apiVersion", "facts.kvm.capabilities", "facts.kvm.capabilities[]", "facts.kvm.capabilities[].name", "facts.kvm.capabilities[].id",
         "facts.kvm.capabilities[].value", "facts.kvm.capabilities[].error", "facts.kvm.vcpuMmapSize", "facts.kvm.createVm",
-        "facts.kvm.trial", "facts.kvm.trial.supported", "facts.kvm.trial.notSupportedReason", "facts.kvm.trial.program", "facts.kvm.trial.steps",
-        "facts.kvm.trial.steps[]", "facts.kvm.trial.steps[].name", "facts.kvm.trial.exits", "facts.kvm.trial.exits[]", "facts.kvm.trial.exits[].reason",
-        "facts.kvm.trial.exits[].reasonCode", "facts.kvm.trial.exits[].runError", "facts.kvm.trial.exits[].stage", "facts.kvm.trial.exits[].port",
-        "facts.kvm.trial.exits[].value", "facts.kvm.trial.exits[].suberror", "facts.kvm.trial.exits[].data", "facts.kvm.trial.exits[].data[]",
-        "facts.kvm.trial.exits[].hardwareReason", "facts.kvm.trial.exits[].guestInstructionPointer", "facts.kvm.trial.exits[].atMicroseconds",
-        "facts.kvm.trial.completed", "facts.kvm.trial.failedAt", "facts.kvm.trial.failure", "facts.kvm.trial.timedOut", "facts.kvm.trial.deadlineMilliseconds",
-        "facts.kvm.trial.exitMicroseconds", "facts.kvm.trial.loopIterations", "facts.kvm.trial.loopNanosecondsPerIteration", "facts.kvm.trial.runMilliseconds",
+        "facts.*.trial", "facts.*.trial.supported", "facts.*.trial.notSupportedReason", "facts.*.trial.architecture", "facts.*.trial.program", "facts.*.trial.steps",
+        "facts.*.trial.steps[]", "facts.*.trial.steps[].name", "facts.*.trial.exits", "facts.*.trial.exits[]", "facts.*.trial.exits[].reason",
+        "facts.*.trial.exits[].reasonCode", "facts.*.trial.exits[].runError", "facts.*.trial.exits[].stage", "facts.*.trial.exits[].port",
+        "facts.*.trial.exits[].value", "facts.*.trial.exits[].suberror", "facts.*.trial.exits[].data", "facts.*.trial.exits[].data[]",
+        "facts.*.trial.exits[].hardwareReason", "facts.*.trial.exits[].address", "facts.*.trial.exits[].syndrome", "facts.*.trial.exits[].systemEventType",
+        "facts.*.trial.exits[].guestInstructionPointer", "facts.*.trial.exits[].atMicroseconds",
+        "facts.*.trial.completed", "facts.*.trial.failedAt", "facts.*.trial.failure", "facts.*.trial.timedOut", "facts.*.trial.deadlineMilliseconds",
+        "facts.*.trial.exitMicroseconds", "facts.*.trial.loopIterations", "facts.*.trial.loopNanosecondsPerIteration", "facts.*.trial.runMilliseconds",
         "facts.kernel", "facts.kernel.modules", "facts.kernel.modules[]", "facts.kernel.modules[].name", "facts.kernel.modules[].builtIn",
         "facts.kernel.modules[].state", "facts.kernel.modules[].nested", "facts.kernel.modules[].nestedEnabled",
         "facts.kernel.cpuInfoVmx", "facts.kernel.cpuInfoSvm", "facts.kernel.firmware", "facts.kernel.firmwareEvidence",
@@ -52,7 +54,7 @@ public class HypervisorJsonTests
     private static readonly string[] OutcomeMembers =
     [
         "facts.kvm.stat", "facts.kvm.access", "facts.kvm.open", "facts.kvm.apiVersion", "facts.kvm.vcpuMmapSize", "facts.kvm.createVm",
-        "facts.kvm.trial.steps[].outcome",
+        "facts.*.trial.steps[].outcome", "facts.*.trial.exits[].runError",
         "facts.windows.hypervisorPlatform.libraryLoad", "facts.windows.hypervisorPlatform.hypervisorPresent", "facts.windows.hypervisorPlatform.createPartition",
         "facts.windows.hypervisorPlatform.setProcessorCount", "facts.windows.hypervisorPlatform.setupPartition", "facts.windows.hypervisorPlatform.deletePartition",
         "facts.windows.aehd.open", "facts.windows.aehd.version", "facts.windows.haxm.open", "facts.windows.haxm.version",
@@ -92,14 +94,17 @@ public class HypervisorJsonTests
     [Test]
     public void TheSchemaHasExactlyTheDocumentedProperties()
     {
-        // Across all fixtures (Linux, Windows, macOS) every documented property appears, and nothing else does.
-        var paths = new SortedSet<string>(StringComparer.Ordinal);
+        // Across all fixtures (Linux, Windows, macOS) every documented property appears, and nothing else does. The
+        // trial guest has one shape under KVM, WHPX and HVF (facts.*.trial), and each of the three holds one somewhere.
+        var raw = new SortedSet<string>(StringComparer.Ordinal);
         foreach (string fixture in Fixtures.Names)
         {
             HostVirtualizationReport report = HostVirtualizationReport.FromFacts(Fixtures.Load(fixture)) with { ElapsedMilliseconds = 1 };
             using JsonDocument document = JsonDocument.Parse(report.ToJson());
-            Collect(document.RootElement, "", paths);
+            Collect(document.RootElement, "", raw);
         }
+        var paths = new SortedSet<string>(raw.Select(path => TrialRoot().Replace(path, "facts.*.trial")), StringComparer.Ordinal);
+        Assert.That(raw, Is.SupersetOf(new[] { "facts.kvm.trial.completed", "facts.windows.hypervisorPlatform.trial.completed", "facts.macOS.trial.completed" }));
         var expected = new SortedSet<string>(
             SchemaPaths.Concat(OutcomeMembers).Concat(OutcomeMembers.SelectMany(o => OutcomePaths.Select(p => $"{o}.{p}"))),
             StringComparer.Ordinal);
@@ -245,4 +250,7 @@ public class HypervisorJsonTests
                 break;
         }
     }
+
+    [GeneratedRegex(@"^facts\.(kvm|windows\.hypervisorPlatform|macOS)\.trial")]
+    private static partial Regex TrialRoot();
 }

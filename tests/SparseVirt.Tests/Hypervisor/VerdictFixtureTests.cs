@@ -14,6 +14,8 @@ public class VerdictFixtureTests
         ["recorded-ci-pvm-kernel-no-kvm"] = (VirtualizationStatus.NestedVirtualizationUnavailable, ["/dev/kvm does not exist", "bhyve", "kvm_pvm (PVM) built in"]),
         ["handmade-amd-host-ready"] = (VirtualizationStatus.Ready, ["KVM_CREATE_VM succeeded"]),
         ["handmade-arm64-host-ready"] = (VirtualizationStatus.Ready, ["KVM_CREATE_VM succeeded"]),
+        ["handmade-arm64-host-ready-trial"] = (VirtualizationStatus.Ready, ["trial guest ran on /dev/kvm at EL1 at hardware speed", "0.4 ns per loop iteration", "1.5 µs per exit", "MMIO"]),
+        ["handmade-arm64-trial-failed"] = (VirtualizationStatus.GuestCannotRun, ["KVM_CREATE_VM succeeded", "cannot run", "KVM_RUN failed with ENOSYS", "dmesg"]),
         ["handmade-no-access-not-in-group"] = (VirtualizationStatus.PermissionDenied, ["EACCES", "dev is not in group kvm", "usermod -aG kvm dev", "log out", "99-kvm4all.rules"]),
         ["handmade-no-access-group-pending-login"] = (VirtualizationStatus.PermissionDenied, ["login session", "newgrp kvm"]),
         ["handmade-create-vm-busy"] = (VirtualizationStatus.DeviceBusy, ["EBUSY", "Intel VT-x", "VirtualBox"]),
@@ -28,7 +30,9 @@ public class VerdictFixtureTests
         ["handmade-kvm-guest-no-nested"] = (VirtualizationStatus.NestedVirtualizationUnavailable, ["guest of KVM", "kvm_amd nested=1", "-cpu host"]),
         ["handmade-windows-host"] = (VirtualizationStatus.UnsupportedOperatingSystem, ["only on Linux", "Windows", "whpx"]),
         ["recorded-wine-bhyve-guest-no-whpx"] = (VirtualizationStatus.HypervisorPlatformDisabled, ["WinHvPlatform.dll is missing", "bhyve", "Enable-WindowsOptionalFeature -Online -FeatureName HypervisorPlatform"]),
-        ["handmade-windows-whpx-ready"] = (VirtualizationStatus.Ready, ["WHvSetupPartition"]),
+        ["handmade-windows-whpx-ready"] = (VirtualizationStatus.Ready, ["WHvSetupPartition", "before the trial guest"]),
+        ["handmade-windows-whpx-ready-trial"] = (VirtualizationStatus.Ready, ["trial guest ran on the Windows Hypervisor Platform in long mode at hardware speed", "WHvSetupPartition, CPUID"]),
+        ["handmade-windows-whpx-trial-timed-out"] = (VirtualizationStatus.GuestCannotRun, ["WHvSetupPartition created a trial partition", "did not finish within its 200 ms deadline", "Hyper-V-Hypervisor"]),
         ["handmade-windows-whpx-feature-off"] = (VirtualizationStatus.HypervisorPlatformDisabled, ["WinHvPlatform.dll is missing", "Enable-WindowsOptionalFeature -Online -FeatureName HypervisorPlatform"]),
         ["handmade-windows-hypervisor-not-launched"] = (VirtualizationStatus.HypervisorNotRunning, ["no hypervisor runs", "bcdedit /set hypervisorlaunchtype auto"]),
         ["handmade-windows-reboot-pending"] = (VirtualizationStatus.RebootPending, ["RebootPending", "Restart-Computer"]),
@@ -39,6 +43,7 @@ public class VerdictFixtureTests
         ["handmade-windows-partition-denied"] = (VirtualizationStatus.PermissionDenied, ["WHvCreatePartition", "E_ACCESSDENIED", "AppContainer"]),
         ["handmade-windows-old-build-hyperv-running"] = (VirtualizationStatus.UnsupportedOperatingSystem, ["build 16299", "1803"]),
         ["handmade-macos-apple-silicon-ready"] = (VirtualizationStatus.Ready, ["hv_vm_create succeeded"]),
+        ["handmade-macos-apple-silicon-ready-trial"] = (VirtualizationStatus.Ready, ["trial guest ran on Hypervisor.framework at EL1 at hardware speed", "hv_vm_create, system-register"]),
         ["handmade-macos-entitlement-missing"] = (VirtualizationStatus.EntitlementMissing, ["HV_DENIED", "com.apple.security.hypervisor", "codesign --sign - --entitlements", "codesign -d --entitlements"]),
         ["handmade-macos-rosetta"] = (VirtualizationStatus.RunningUnderRosetta, ["Rosetta", "sysctl.proc_translated = 1", "osx-arm64"]),
         ["handmade-macos-ci-runner-vm"] = (VirtualizationStatus.NestedVirtualizationUnavailable, ["kern.hv_vmm_present = 1", "HV_UNSUPPORTED", "physical Mac"]),
@@ -64,6 +69,11 @@ public class VerdictFixtureTests
         ["handmade-windows-old-build-hyperv-running"] = ("tcg", AndroidCpuAcceleration.AccelNotInstalled,
             [(Accelerator.Whpx, VirtualizationStatus.UnsupportedOperatingSystem), (Accelerator.Haxm, VirtualizationStatus.HyperVOwnsVirtualization)]),
         ["handmade-macos-apple-silicon-ready"] = ("hvf", AndroidCpuAcceleration.Ready, [(Accelerator.Hvf, VirtualizationStatus.Ready)]),
+        ["handmade-macos-apple-silicon-ready-trial"] = ("hvf", AndroidCpuAcceleration.Ready, [(Accelerator.Hvf, VirtualizationStatus.Ready)]),
+        ["handmade-windows-whpx-ready-trial"] = ("whpx", AndroidCpuAcceleration.Ready, [(Accelerator.Whpx, VirtualizationStatus.Ready)]),
+        ["handmade-windows-whpx-trial-timed-out"] = ("tcg", AndroidCpuAcceleration.DevIoctlFailed, [(Accelerator.Whpx, VirtualizationStatus.GuestCannotRun)]),
+        ["handmade-arm64-host-ready-trial"] = ("kvm", AndroidCpuAcceleration.Ready, [(Accelerator.Kvm, VirtualizationStatus.Ready)]),
+        ["handmade-arm64-trial-failed"] = ("tcg", AndroidCpuAcceleration.DevIoctlFailed, [(Accelerator.Kvm, VirtualizationStatus.GuestCannotRun)]),
         ["handmade-macos-entitlement-missing"] = ("tcg", AndroidCpuAcceleration.DevPermission, [(Accelerator.Hvf, VirtualizationStatus.EntitlementMissing)]),
         ["handmade-macos-rosetta"] = ("tcg", AndroidCpuAcceleration.NoCpuSupport, [(Accelerator.Hvf, VirtualizationStatus.RunningUnderRosetta)]),
         ["handmade-macos-ci-runner-vm"] = ("tcg", AndroidCpuAcceleration.NestedNotSupported, [(Accelerator.Hvf, VirtualizationStatus.NestedVirtualizationUnavailable)]),
@@ -194,19 +204,26 @@ public class VerdictFixtureTests
     // The trial VM of the facts' own system: WHvSetupPartition, hv_vm_create, or KVM_CREATE_VM.
     private static HostFacts WithTrial(HostFacts facts, SystemCallOutcome outcome) => facts switch
     {
-        { Windows: { } windows } => facts with { Windows = windows with { HypervisorPlatform = windows.HypervisorPlatform with { SetupPartition = outcome } } },
-        { MacOS: { } macOS } => facts with { MacOS = macOS with { VmCreate = outcome } },
-        // Since schema 3 a KVM host is ready only when a trial guest ran on the VM: a success brings one that passed.
+        // Since schema 3 a host is ready only when a trial guest ran on the VM: a success brings one that passed.
+        { Windows: { } windows } => facts with
+        {
+            Windows = windows with { HypervisorPlatform = windows.HypervisorPlatform with { SetupPartition = outcome, Trial = outcome.Succeeded ? WhvTrialTests.RunAsWritten() : null } },
+        },
+        { MacOS: { } macOS } => facts with { MacOS = macOS with { VmCreate = outcome, Trial = outcome.Succeeded ? HvfTrialTests.RunAsWritten() : null } },
         _ => facts with { Kvm = facts.Kvm with { CreateVm = outcome, Trial = outcome.Succeeded ? Fixtures.Load("handmade-intel-host-ready-trial").Kvm.Trial : null } },
     };
 
     private static bool TrialSucceeded(HostFacts facts) => facts switch
     {
-        { Windows: { } windows } => windows.HypervisorPlatform.SetupPartition?.Succeeded == true,
-        { MacOS: { } macOS } => macOS.VmCreate?.Succeeded == true,
-        _ => facts.Kvm.CreateVm?.Succeeded == true && (facts.Kvm.Trial?.Completed ?? facts.SchemaVersion <= 2)
-            && facts.Kvm.Trial?.LoopNanosecondsPerIteration is null or <= VirtualizationJudge.HardwareSpeedLimitNanoseconds,
+        { Windows: { } windows } => Proven(facts, windows.HypervisorPlatform.SetupPartition, windows.HypervisorPlatform.Trial),
+        { MacOS: { } macOS } => Proven(facts, macOS.VmCreate, macOS.Trial),
+        _ => Proven(facts, facts.Kvm.CreateVm, facts.Kvm.Trial),
     };
+
+    // The VM was created and, since schema 3, a trial guest ran on it at hardware speed (or none is written for the architecture).
+    private static bool Proven(HostFacts facts, SystemCallOutcome? created, KvmTrialFacts? trial) =>
+        created?.Succeeded == true && (trial is null ? facts.SchemaVersion <= 2 : !trial.Supported || trial.Completed)
+        && trial?.LoopNanosecondsPerIteration is null or <= VirtualizationJudge.HardwareSpeedLimitNanoseconds;
 
     private static VirtualizationVerdict Primary(HostFacts facts) => VirtualizationJudge.JudgeAccelerators(facts)[0].Verdict;
 

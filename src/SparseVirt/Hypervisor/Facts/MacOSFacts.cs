@@ -27,8 +27,15 @@ public sealed record MacOSFacts
     /// <summary>Loading Hypervisor.framework.</summary>
     public SystemCallOutcome? FrameworkLoad { get; init; }
 
-    /// <summary><c>hv_vm_create</c> with default options; its <c>nativeCode</c> is the <c>hv_return_t</c>. Success makes HVF ready.</summary>
+    /// <summary><c>hv_vm_create</c> with default options; its <c>nativeCode</c> is the <c>hv_return_t</c>. The trial guest then decides.</summary>
     public SystemCallOutcome? VmCreate { get; init; }
+
+    /// <summary>
+    /// The trial guest run on the VM (schema 3; Apple silicon): the arm64 program of the KVM trial, run with
+    /// <c>hv_vcpu_run</c>. On Intel Macs it says that no trial is written (<c>supported</c> false). Null when no VM
+    /// was created, and in facts recorded before the trial existed.
+    /// </summary>
+    public KvmTrialFacts? Trial { get; init; }
 
     /// <summary><c>hv_vm_destroy</c> of the trial VM.</summary>
     public SystemCallOutcome? VmDestroy { get; init; }

@@ -19,8 +19,15 @@ public sealed record WindowsHypervisorPlatformFacts
     /// <summary><c>WHvSetPartitionProperty(WHvPartitionPropertyCodeProcessorCount, 1)</c>.</summary>
     public SystemCallOutcome? SetProcessorCount { get; init; }
 
-    /// <summary><c>WHvSetupPartition</c>: where the hypervisor actually creates the partition. Its success makes WHPX ready.</summary>
+    /// <summary><c>WHvSetupPartition</c>: where the hypervisor actually creates the partition; the trial guest then decides.</summary>
     public SystemCallOutcome? SetupPartition { get; init; }
+
+    /// <summary>
+    /// The trial guest run on the set-up partition (schema 3): the x86-64 program of the KVM trial, in long mode set
+    /// through <c>WHvSetVirtualProcessorRegisters</c>, run with <c>WHvRunVirtualProcessor</c>. Null when the partition
+    /// was not set up, and in facts recorded before the trial existed.
+    /// </summary>
+    public KvmTrialFacts? Trial { get; init; }
 
     /// <summary><c>WHvDeletePartition</c> of the trial partition.</summary>
     public SystemCallOutcome? DeletePartition { get; init; }

@@ -52,8 +52,17 @@ internal static class KvmIoctl
     /// <summary><c>KVM_SET_CPUID2</c> = <c>_IOW(KVMIO, 0x90, struct kvm_cpuid2)</c> (8-byte header), x86 only.</summary>
     internal const uint SetCpuid2 = Write | (8u << 16) | (KvmIo << 8) | 0x90u;
 
+    /// <summary><c>KVM_GET_ONE_REG</c> = <c>_IOW(KVMIO, 0xab, struct kvm_one_reg)</c> (16 bytes).</summary>
+    internal const uint GetOneRegister = Write | (16u << 16) | (KvmIo << 8) | 0xABu;
 
+    /// <summary><c>KVM_SET_ONE_REG</c> = <c>_IOW(KVMIO, 0xac, struct kvm_one_reg)</c> (16 bytes).</summary>
+    internal const uint SetOneRegister = Write | (16u << 16) | (KvmIo << 8) | 0xACu;
 
+    /// <summary><c>KVM_ARM_VCPU_INIT</c> = <c>_IOW(KVMIO, 0xae, struct kvm_vcpu_init)</c> (32 bytes), arm64 only.</summary>
+    internal const uint ArmVcpuInit = Write | (32u << 16) | (KvmIo << 8) | 0xAEu;
+
+    /// <summary><c>KVM_ARM_PREFERRED_TARGET</c> = <c>_IOR(KVMIO, 0xaf, struct kvm_vcpu_init)</c> (32 bytes), arm64 only, on the VM.</summary>
+    internal const uint ArmPreferredTarget = Read | (32u << 16) | (KvmIo << 8) | 0xAFu;
 
     private const uint Write = 1u << 30;
     private const uint Read = 2u << 30;

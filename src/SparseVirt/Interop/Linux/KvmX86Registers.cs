@@ -83,6 +83,9 @@ internal static class KvmRunLayout
     /// <summary><c>mmio</c>: <c>__u64 phys_addr</c>, <c>__u8 data[8]</c>, <c>__u32 len</c>, <c>__u8 is_write</c>.</summary>
     public const int MmioAddress = Details, MmioData = Details + 8, MmioLength = Details + 16, MmioIsWrite = Details + 20;
 
+    /// <summary><c>system_event</c>: <c>__u32 type</c> (1 shutdown, 2 reset, 3 crash), then <c>ndata</c> and data.</summary>
+    public const int SystemEventType = Details;
+
     /// <summary>The <c>KVM_EXIT_*</c> names by number (linux/kvm.h), lower case without the prefix.</summary>
     public static string ExitName(uint reason) => reason switch
     {

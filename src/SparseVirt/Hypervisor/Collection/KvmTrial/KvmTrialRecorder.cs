@@ -5,7 +5,7 @@ namespace SparseVirt.Hypervisor.Collection.KvmTrial;
 /// take its snapshot while the thread is still inside <c>KVM_RUN</c> (a deadline passed), so every write and the
 /// snapshot are atomic with respect to each other.
 /// </summary>
-internal sealed class KvmTrialRecorder(string program, TimeSpan deadline)
+internal sealed class KvmTrialRecorder(ITrialProgram program, TimeSpan deadline)
 {
     private readonly Lock _gate = new();
     private readonly List<KvmTrialStep> _steps = [];
@@ -91,12 +91,13 @@ internal sealed class KvmTrialRecorder(string program, TimeSpan deadline)
         lock (_gate)
         {
             double? perIteration = _loopMicroseconds is { } loop
-                ? Math.Round(Math.Max(0, loop - (_exitMicroseconds ?? 0)) * 1000 / X86TrialProgram.LoopIterations, 3)
+                ? Math.Round(Math.Max(0, loop - (_exitMicroseconds ?? 0)) * 1000 / program.LoopIterations, 3)
                 : null;
             return new KvmTrialFacts
             {
                 Supported = true,
-                Program = program,
+                Architecture = program.Architecture,
+                Program = program.Description,
                 Steps = [.. _steps],
                 Exits = [.. _exits],
                 Completed = _completed && _failure is null,
@@ -105,7 +106,7 @@ internal sealed class KvmTrialRecorder(string program, TimeSpan deadline)
                 TimedOut = _timedOut,
                 DeadlineMilliseconds = deadline.TotalMilliseconds,
                 ExitMicroseconds = _exitMicroseconds is { } exit ? Math.Round(exit, 2) : null,
-                LoopIterations = X86TrialProgram.LoopIterations,
+                LoopIterations = program.LoopIterations,
                 LoopNanosecondsPerIteration = perIteration,
                 RunMilliseconds = _runMilliseconds,
             };

@@ -15,6 +15,16 @@ namespace SparseVirt.Hypervisor.Collection.KvmTrial;
 /// </remarks>
 internal static class X86TrialProgram
 {
+    /// <summary>The program as <see cref="TrialRun"/> sees it.</summary>
+    public static ITrialProgram Shape { get; } = new ShapeOfProgram();
+
+    public const string Description =
+        "x86-64 long mode with 4-level paging at CPL 0, set through KVM_SET_SREGS; 4 port-I/O exits (exit cost), " +
+        "2 rounds of a 5,000-iteration dec/jnz loop, CPUID, CR4 and CR3 writes, WRMSR/RDMSR IA32_LSTAR, LOCK CMPXCHG16B on guest memory, HLT";
+
+    /// <summary>The exits the program makes: 4 timing, 2 rounds of 2 loop marks, 4 results, then HLT.</summary>
+    public const int ExitCount = 13;
+
     /// <summary>Guest memory: 64 KiB at guest-physical 0, identity-mapped by one 2 MiB page.</summary>
     public const int MemorySize = 0x10000;
 
@@ -25,6 +35,18 @@ internal static class X86TrialProgram
     public const ulong CodeAddress = 0x4000;
     public const ulong DataAddress = 0x5000;
     public const ulong StackTop = 0x8000;
+
+    /// <summary>CR0 of long mode with paging: PE, MP, ET, NE, WP, AM and PG, as Linux sets them.</summary>
+    public const ulong Cr0 = 0x1 | 0x2 | 0x10 | 0x20 | 0x10000 | 0x40000 | 0x80000000;
+
+    /// <summary>CR4 at entry: PAE, which long mode requires.</summary>
+    public const ulong Cr4 = 0x20;
+
+    /// <summary>EFER at entry: LME and LMA (long mode enabled and active).</summary>
+    public const ulong Efer = 0x100 | 0x400;
+
+    /// <summary>The GDT's limit: three 8-byte descriptors, less one.</summary>
+    public const ushort GdtLimit = 23;
 
     /// <summary>Iterations of each timed loop round.</summary>
     public const int LoopIterations = 5000;
@@ -147,4 +169,33 @@ internal static class X86TrialProgram
             || BinaryPrimitives.ReadUInt64LittleEndian(memory[(int)(DataAddress + 8)..]) != StoredHigh => "lock cmpxchg16b reported success but did not store RCX:RBX",
         _ => null,
     };
+
+    private sealed class ShapeOfProgram : ITrialProgram
+    {
+        public string Description => X86TrialProgram.Description;
+
+        public string Architecture => "x64";
+
+        public int MemorySize => X86TrialProgram.MemorySize;
+
+        public int LoopIterations => X86TrialProgram.LoopIterations;
+
+        public int ExitCount => X86TrialProgram.ExitCount;
+
+        public int ExitTimingPort => PortExitTiming;
+
+        public int LoopStartPort => PortLoopStart;
+
+        public int LoopEndPort => PortLoopEnd;
+
+        public int LastResultPort => PortCompareExchange;
+
+        public void Load(Span<byte> memory) => X86TrialProgram.Load(memory);
+
+        public string StageOf(int port) => X86TrialProgram.StageOf(port);
+
+        public string? CheckResult(int port, ulong value, ReadOnlySpan<byte> memory) => X86TrialProgram.CheckResult(port, (uint)value, memory);
+
+        public string? InstructionAt(ulong guestAddress) => X86TrialProgram.InstructionAt(guestAddress);
+    }
 }

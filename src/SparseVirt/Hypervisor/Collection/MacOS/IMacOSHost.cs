@@ -20,6 +20,9 @@ internal interface IMacOSHost
     /// <summary><c>hv_vm_create</c> with the default configuration.</summary>
     SystemCallOutcome CreateVm();
 
+    /// <summary>Runs the arm64 trial guest on the VM just created (Apple silicon only; see <see cref="HvfTrialGuest"/>).</summary>
+    KvmTrialFacts RunTrialGuest(CancellationToken cancellationToken);
+
     /// <summary><c>hv_vm_destroy</c>.</summary>
     SystemCallOutcome DestroyVm();
 }

@@ -21,13 +21,37 @@ internal sealed class MacOSFactsCollector(IMacOSHost host)
             return facts;
         }
 
-        // The trial is made even when kern.hv_support says 0: its hv_return_t (HV_UNSUPPORTED, HV_DENIED) is the
-        // kernel's own answer and is what decides. A VM that was created is destroyed at once.
+        // The VM is asked for even when kern.hv_support says 0: its hv_return_t (HV_UNSUPPORTED, HV_DENIED) is the
+        // kernel's own answer. A VM that was created runs the trial guest, then is destroyed.
         SystemCallOutcome created = host.CreateVm();
+        if (!created.Succeeded)
+        {
+            return facts with { VmCreate = created };
+        }
+        // A VM that is created proves only that the framework answers: a guest has to run on it. The trial program
+        // is arm64; Intel Macs' API needs the VMCS programmed field by field, which no trial is written for.
+        KvmTrialFacts trial;
+        try
+        {
+            trial = facts.AppleSilicon && !facts.UnderRosetta ? host.RunTrialGuest(cancellationToken) : IntelTrial;
+        }
+        catch (OperationCanceledException)
+        {
+            // The process keeps no VM behind it: HVF allows one per process, and the caller may check again.
+            host.DestroyVm();
+            throw;
+        }
         return facts with
         {
             VmCreate = created,
-            VmDestroy = created.Succeeded ? host.DestroyVm() : null,
+            Trial = trial,
+            VmDestroy = host.DestroyVm(),
         };
     }
+
+    private static readonly KvmTrialFacts IntelTrial = new()
+    {
+        Supported = false,
+        NotSupportedReason = "no trial guest is written for Hypervisor.framework on Intel Macs (its x86 API programs the VMCS field by field): hv_vm_create is the last proof there",
+    };
 }

@@ -54,6 +54,8 @@ internal sealed class MacOSHost : IMacOSHost
         return status == HypervisorFramework.Success ? SystemCallOutcome.Success() : PlatformErrors.FromHypervisorReturn(status);
     });
 
+    public KvmTrialFacts RunTrialGuest(CancellationToken cancellationToken) => HvfTrialGuest.RunOnThisVm(cancellationToken);
+
     public SystemCallOutcome DestroyVm() => Guard(() =>
     {
         int status = HypervisorFramework.HvVmDestroy();

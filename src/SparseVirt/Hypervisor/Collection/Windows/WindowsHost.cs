@@ -77,6 +77,11 @@ internal sealed class WindowsHost : IWindowsHost
             hresult = WinHvPlatform.WHvSetupPartition(partition);
             facts = facts with { SetupPartition = hresult < 0 ? PlatformErrors.FromHResult(hresult) : SystemCallOutcome.Success() };
         }
+        if (hresult >= 0)
+        {
+            // A partition that sets up proves only that the hypervisor answers: a guest has to run on it.
+            facts = facts with { Trial = WhvTrialGuest.RunOn(partition, CancellationToken.None) };
+        }
         partition.Dispose();
         return facts with
         {
