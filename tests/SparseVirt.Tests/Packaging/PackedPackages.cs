@@ -65,7 +65,10 @@ internal static class PackedPackages
     {
         string path = Path.Combine(folder, "sparsevirt");
         File.WriteAllBytes(path, Entry(ToolPackage(rid), $"tools/net10.0/{rid}/sparsevirt"));
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
         return path;
     }
 
@@ -78,12 +81,15 @@ internal static class PackedPackages
         }
         string dotnet = ExternalTool.Find("dotnet") ?? Path.Combine(Path.GetDirectoryName(Environment.ProcessPath)!, "dotnet");
         string folder = Directory.CreateTempSubdirectory("sparsevirt-packages-").FullName;
+        // Built afresh in folders of their own under the checkout (an incremental build from before would keep its
+        // absolute paths; under the checkout, deterministic paths map them to /_/).
+        string artifacts = Path.Combine(RepositoryPaths.Root, "artifacts", "test-pack");
         string tool = Path.Combine(RepositoryPaths.Root, "src", "SparseVirt.Cli", "SparseVirt.Cli.csproj");
         string library = Path.Combine(RepositoryPaths.Root, "src", "SparseVirt", "SparseVirt.csproj");
         // The same commands as .ci/run's packing step.
         foreach ((string project, string[] rid) in new[] { (library, Array.Empty<string>()), (tool, Array.Empty<string>()), (tool, ["-r", "linux-x64"]), (tool, ["-r", "linux-arm64"]), (tool, ["-r", "any"]) })
         {
-            ToolResult pack = ExternalTool.Run(dotnet, ["pack", project, "-c", "Release", "-o", folder, "--nologo", "-p:ContinuousIntegrationBuild=true", .. rid], TimeSpan.FromMinutes(15));
+            ToolResult pack = ExternalTool.Run(dotnet, ["pack", project, "-c", "Release", "-o", folder, "--nologo", "-p:ContinuousIntegrationBuild=true", "--artifacts-path", artifacts, .. rid], TimeSpan.FromMinutes(15));
             if (pack.ExitCode != 0)
             {
                 s_packFailure = $"dotnet pack {Path.GetFileName(project)} {string.Join(' ', rid)} failed (the Linux packages need zig: src/Packaging/install-zig): {pack.Output}{pack.Error}";
