@@ -64,7 +64,7 @@ internal static class PackedPackages
     public static string ExtractNativeTool(string rid, string folder)
     {
         string path = Path.Combine(folder, "sparsevirt");
-        File.WriteAllBytes(path, Entry(ToolPackage(rid), $"tools/net10.0/{rid}/sparsevirt"));
+        File.WriteAllBytes(path, Entry(ToolPackage(rid), $"tools/any/{rid}/sparsevirt"));
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
