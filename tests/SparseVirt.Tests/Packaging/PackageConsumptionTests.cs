@@ -75,9 +75,9 @@ public class PackageConsumptionTests
     public void TheInstalledToolIsANativeExecutableThatExpandsAnImage()
     {
         string dotnet = ExternalTool.Find("dotnet") ?? Path.Combine(Path.GetDirectoryName(Environment.ProcessPath)!, "dotnet");
-        if (System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier != "linux-x64")
+        if (System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier is not ("linux-x64" or "linux-arm64"))
         {
-            Assert.Ignore("The native tool package is built for linux-x64 only (NativeAOT does not cross-compile between systems).");
+            Assert.Ignore("The native tool packages are built for linux-x64 and linux-arm64 only (NativeAOT does not cross-compile between systems).");
         }
         using var work = new TempDirectory();
         // The packages as CI packs them (the top-level package names one package per RID).
