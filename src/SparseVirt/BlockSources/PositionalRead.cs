@@ -12,7 +12,8 @@ internal static class PositionalRead
     /// </summary>
     public static async ValueTask<int> FillCoreAsync(SafeFileHandle file, Memory<byte> destination, long offset, bool async, CancellationToken cancellationToken)
     {
-        int filled = 0;
+        // Asynchronously, what the page cache holds is read here and now (see PageCacheRead): no thread pool hop.
+        int filled = async ? PageCacheRead.Read(file, destination.Span, offset) : 0;
         while (filled < destination.Length)
         {
             Memory<byte> rest = destination[filled..];

@@ -1,4 +1,5 @@
 using Microsoft.Win32.SafeHandles;
+using SparseVirt.BlockSources;
 
 namespace SparseVirt.Sparse;
 
@@ -67,13 +68,8 @@ public sealed partial class SparseBlockSource
         {
             if (_handle is not null)
             {
-                while (!destination.IsEmpty)
-                {
-                    int read = await RandomAccess.ReadAsync(_handle, destination, position, cancellationToken).ConfigureAwait(false);
-                    CheckProgress(read, position);
-                    destination = destination[read..];
-                    position += read;
-                }
+                int filled = await PositionalRead.FillCoreAsync(_handle, destination, position, async: true, cancellationToken).ConfigureAwait(false);
+                CheckProgress(filled == destination.Length ? filled : 0, position + filled);
                 return;
             }
 
