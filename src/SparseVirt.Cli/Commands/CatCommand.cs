@@ -19,11 +19,11 @@ internal static class CatCommand
         };
         VerbRunner.SetAction(command, console, async (context, cancellationToken) =>
         {
-            Func<Stream> open = console.OpenStandardOutput ?? throw new InvalidOperationException("This console has no standard output for bytes.");
             (FileSystemArgument argument, FileSystemImage image) = await FileSystemVerb.OpenAsync(context, context.GetValue(target), cancellationToken).ConfigureAwait(false);
             using (argument)
             {
                 await using Stream file = await image.OpenFileAsync(argument.Path, cancellationToken).ConfigureAwait(false);
+                Func<Stream> open = console.OpenStandardOutput ?? throw new InvalidOperationException("This console has no standard output for bytes.");
                 await using Stream output = open();
                 await file.CopyToAsync(output, 1 << 20, cancellationToken).ConfigureAwait(false);
                 await output.FlushAsync(cancellationToken).ConfigureAwait(false);
