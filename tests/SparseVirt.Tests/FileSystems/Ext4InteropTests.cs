@@ -14,10 +14,12 @@ public class Ext4InteropTests
 {
     private static readonly object[] s_variants =
     [
-        new object[] { "default", 64, Array.Empty<string>() },
+        new object[] { "4k-blocks", 64, new[] { "-b", "4096" } },
+        new object[] { "small-default", 64, Array.Empty<string>() },
         new object[] { "no-metadata-csum", 64, new[] { "-O", "^metadata_csum" } },
-        new object[] { "32bit", 64, new[] { "-O", "^64bit" } },
-        new object[] { "inline-data", 64, new[] { "-O", "inline_data" } },
+        new object[] { "32bit", 64, new[] { "-b", "4096", "-O", "^64bit" } },
+        new object[] { "inline-data", 64, new[] { "-b", "4096", "-O", "inline_data" } },
+        new object[] { "inline-data-1k", 64, new[] { "-O", "inline_data" } },
         new object[] { "1k-blocks", 64, new[] { "-b", "1024" } },
         new object[] { "meta-bg", 64, new[] { "-O", "meta_bg,^resize_inode" } },
         new object[] { "ext3-indirect", 64, new[] { "-t", "ext3" } },
