@@ -14,6 +14,7 @@ internal static class FuzzTargetRegistry
         new GptReadTarget(),
         new NbdServerTarget(),
         new GuestAgentTarget(),
+        new Ext4ReadTarget(),
     ];
 
     public static FuzzTarget? Find(string name) => All.FirstOrDefault(t => string.Equals(t.Name, name, StringComparison.Ordinal));

@@ -11,11 +11,15 @@ internal static class CatCommand
     public static Command Create(CliConsole console)
     {
         Argument<string> target = FileSystemVerb.Argument();
+        var reportReads = new Option<bool>("--report-reads")
+        {
+            Description = "Afterwards, print to standard error how many bytes this process read through read and pread (Linux: rchar of /proc/self/io), to show how little of an image a file costs.",
+        };
         var command = new Command(
             "cat",
             "Write a file inside an ext4 or EROFS image to standard output (a link is followed), reading only that file's blocks from a raw, sparse, super or GPT image.")
         {
-            target,
+            target, reportReads,
         };
         VerbRunner.SetAction(command, console, async (context, cancellationToken) =>
         {
@@ -27,8 +31,13 @@ internal static class CatCommand
                 await using Stream output = open();
                 await file.CopyToAsync(output, 1 << 20, cancellationToken).ConfigureAwait(false);
                 await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-                return ExitCodes.Success;
             }
+            if (context.GetValue(reportReads) && File.Exists("/proc/self/io"))
+            {
+                string? rchar = (await File.ReadAllLinesAsync("/proc/self/io", cancellationToken).ConfigureAwait(false)).FirstOrDefault(l => l.StartsWith("rchar:", StringComparison.Ordinal));
+                await console.Error.WriteLineAsync($"sparsevirt: read {rchar?["rchar:".Length..].Trim()} bytes (rchar of /proc/self/io)").ConfigureAwait(false);
+            }
+            return ExitCodes.Success;
         });
         return command;
     }
