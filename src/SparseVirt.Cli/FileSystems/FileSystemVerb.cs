@@ -11,7 +11,7 @@ internal static class FileSystemVerb
 {
     /// <summary>The help text every one of these verbs carries about its first argument.</summary>
     public const string ArgumentHelp =
-        "SOURCE[:PARTITION]:/PATH. SOURCE is a raw or sparse image, or NAME.0 for pieces NAME.0, NAME.1 ... (as split writes them); " +
+        "SOURCE[:PARTITION]:/PATH. SOURCE is a raw or sparse image, or NAME.0 for the sparse pieces NAME.0, NAME.1 ... that sparsevirt split and simg2simg write; " +
         "PARTITION is a logical partition of a super image (slot 0) or a GPT partition's label. The path inside starts with '/' after a ':'; " +
         "a host name that itself holds ':' is taken whole when that file exists.";
 

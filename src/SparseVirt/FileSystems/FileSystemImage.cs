@@ -134,34 +134,14 @@ public sealed partial class FileSystemImage
     private async ValueTask<Stream> OpenFileCoreAsync(string path, bool async, CancellationToken cancellationToken)
     {
         FileSystemNode file = await ResolveFileAsync(path, async, cancellationToken).ConfigureAwait(false);
-        return new FileNodeStream(_driver, file);
+        return new BlockSourceStream(new FileBlockSource(_driver, file));
     }
 
     private async ValueTask<IReadOnlyList<BlockExtent>> GetFileExtentsCoreAsync(string path, bool async, CancellationToken cancellationToken)
     {
         FileSystemNode file = await ResolveFileAsync(path, async, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<FileDataRange> ranges = await _driver.GetDataRangesAsync(file, async, cancellationToken).ConfigureAwait(false);
-        var extents = new List<BlockExtent>();
-        long position = 0;
-        foreach (FileDataRange range in ranges)
-        {
-            long end = Math.Min(range.Offset + range.Length, file.Length);
-            if (range.Offset < position || end <= range.Offset)
-            {
-                continue;
-            }
-            if (range.Offset > position)
-            {
-                extents.Add(new BlockExtent(position, range.Offset - position, BlockExtentKind.Hole));
-            }
-            extents.Add(new BlockExtent(range.Offset, end - range.Offset, BlockExtentKind.Data));
-            position = end;
-        }
-        if (position < file.Length)
-        {
-            extents.Add(new BlockExtent(position, file.Length - position, BlockExtentKind.Hole));
-        }
-        return extents;
+        return FileExtents.Of(ranges, file.Length);
     }
 
     private async ValueTask<IReadOnlyDictionary<string, byte[]>> GetExtendedAttributesCoreAsync(string path, bool async, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using SparseVirt.FileSystems.Drivers;
 
 namespace SparseVirt.FileSystems.Paths;
@@ -15,6 +16,12 @@ internal sealed class PathResolver(FileSystemDriver driver)
 {
     /// <summary>Linux's limit on links followed in one lookup (<c>MAXSYMLINKS</c>).</summary>
     public const int MaxLinkHops = 40;
+
+    // Names cached across lookups, at most this many in all (then the cache starts again): resolving every path of a
+    // walk (extract opens each file by path) would otherwise read and scan each directory once per file in it.
+    private const int MaxCachedNames = 1 << 20;
+    private readonly ConcurrentDictionary<ulong, Dictionary<string, ulong>> _directories = new();
+    private int _cachedNames;
 
     /// <summary>The root directory.</summary>
     public async ValueTask<ResolvedNode> RootAsync(bool async, CancellationToken cancellationToken) =>
@@ -79,14 +86,24 @@ internal sealed class PathResolver(FileSystemDriver driver)
     /// <summary>The node named <paramref name="name"/> in <paramref name="directory"/>, or null.</summary>
     public async ValueTask<FileSystemNode?> LookUpAsync(FileSystemNode directory, string name, bool async, CancellationToken cancellationToken)
     {
-        foreach (DirectoryRecord record in await driver.ReadDirectoryAsync(directory, async, cancellationToken).ConfigureAwait(false))
+        if (!_directories.TryGetValue(directory.Inode, out Dictionary<string, ulong>? names))
         {
-            if (record.Name == name)
+            IReadOnlyList<DirectoryRecord> records = await driver.ReadDirectoryAsync(directory, async, cancellationToken).ConfigureAwait(false);
+            names = new Dictionary<string, ulong>(records.Count, StringComparer.Ordinal);
+            foreach (DirectoryRecord record in records)
             {
-                return await driver.ReadNodeAsync(record.Inode, async, cancellationToken).ConfigureAwait(false);
+                names.TryAdd(record.Name, record.Inode);
             }
+            if (Interlocked.Add(ref _cachedNames, names.Count) > MaxCachedNames)
+            {
+                _directories.Clear();
+                Interlocked.Exchange(ref _cachedNames, names.Count);
+            }
+            _directories[directory.Inode] = names;
         }
-        return null;
+        return names.TryGetValue(name, out ulong inode)
+            ? await driver.ReadNodeAsync(inode, async, cancellationToken).ConfigureAwait(false)
+            : null;
     }
 
     /// <summary>Joins a directory's path and a name.</summary>
