@@ -17,6 +17,16 @@ internal static class Ext4Images
 
     public static readonly int[] FileSizes = [0, 1, 59, 60, 61, 1000, 1023, 1024, 1025, 4095, 4096, 4097, 65536, 100_003, 3 * 1024 * 1024 + 17];
 
+    /// <summary>A new temporary folder holding the tree in its <c>tree</c> sub-folder.</summary>
+    public static (TempDirectory Folder, string Tree) NewTree()
+    {
+        var folder = new TempDirectory();
+        string tree = folder.Combine("tree");
+        Directory.CreateDirectory(tree);
+        WriteTree(tree);
+        return (folder, tree);
+    }
+
     /// <summary>Writes the tree under <paramref name="root"/>.</summary>
     public static void WriteTree(string root)
     {

@@ -33,10 +33,7 @@ public class Ext4InteropTests
     [OneTimeSetUp]
     public void WriteTree()
     {
-        _folder = new TempDirectory();
-        _tree = _folder.Combine("tree");
-        Directory.CreateDirectory(_tree);
-        Ext4Images.WriteTree(_tree);
+        (_folder, _tree) = Ext4Images.NewTree();
     }
 
     [OneTimeTearDown]

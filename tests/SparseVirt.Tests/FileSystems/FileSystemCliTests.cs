@@ -22,10 +22,7 @@ public class FileSystemCliTests
     [OneTimeSetUp]
     public async Task MakeImages()
     {
-        _folder = new TempDirectory();
-        _tree = _folder.Combine("tree");
-        Directory.CreateDirectory(_tree);
-        Ext4Images.WriteTree(_tree);
+        (_folder, _tree) = Ext4Images.NewTree();
         _raw = Ext4Images.Make(_folder.FullPath, _tree, "system.img", 48);
         string sparse = LayoutFixtures.Sparse(_raw);
         Assert.That((await CliHarness.RunAsync("split", sparse, _folder.Combine("pieces"), "4M")).ExitCode, Is.Zero);

@@ -23,10 +23,7 @@ public partial class FileSystemImageTests
     [OneTimeSetUp]
     public void MakeImage()
     {
-        _folder = new TempDirectory();
-        _tree = _folder.Combine("tree");
-        Directory.CreateDirectory(_tree);
-        Ext4Images.WriteTree(_tree);
+        (_folder, _tree) = Ext4Images.NewTree();
         _image = Ext4Images.Make(_folder.FullPath, _tree, "api.img", 48);
         _bigValue = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, 80).Select(i => $"{i:D9},")));
         File.WriteAllBytes(_folder.Combine("big-value"), _bigValue);
