@@ -6,3 +6,4 @@ global using SparseVirt.Sparse;
 global using SparseVirt.Layouts;
 global using SparseVirt.Layouts.Gpt;
 global using SparseVirt.Layouts.Super;
+global using SparseVirt.FileSystems;

@@ -15,6 +15,7 @@ internal static class FuzzTargetRegistry
         new NbdServerTarget(),
         new GuestAgentTarget(),
         new ErofsReadTarget(),
+        new Ext4ReadTarget(),
     ];
 
     public static FuzzTarget? Find(string name) => All.FirstOrDefault(t => string.Equals(t.Name, name, StringComparison.Ordinal));

@@ -17,6 +17,10 @@ internal static class CommandCatalog
         ["check"] = ["sparsevirt check", "sparsevirt check --json > accel-report.json", "sparsevirt check && echo 'hardware acceleration is ready'", "sparsevirt check --emulator   # like emulator -accel-check: the accel: block, exit code = its code"],
         ["serve"] = ["sparsevirt serve system.img   # prints nbd+unix:///disk?socket=...", "sparsevirt serve super.img.0 super.img.1 --name super --tcp 10809", "sparsevirt serve system.img --writable --overlay system.overlay"],
         ["super"] = ["sparsevirt super info super.img", "sparsevirt super unpack super.img out/ --partition system_a", "sparsevirt super make --device-size 4294967296 --metadata-size 65536 --metadata-slots 2 --partition system_a:readonly:1073741824 --image system_a=system.img --sparse --output super.img"],
+        ["ls"] = ["sparsevirt ls system.img:/system/etc", "sparsevirt ls super.img:system_a:/ --json", "sparsevirt ls -R disk.img:system:/vendor   # a GPT partition by label"],
+        ["cat"] = ["sparsevirt cat super.img:system_a:/system/build.prop", "sparsevirt cat system.img.0:/system/build.prop   # split pieces system.img.0, .1 ..."],
+        ["stat"] = ["sparsevirt stat system.img:/system/bin/sh", "sparsevirt stat super.img:vendor_a:/etc/fstab --json"],
+        ["extract"] = ["sparsevirt extract super.img:system_a:/ system-tree", "sparsevirt extract system.img:/system/build.prop build.prop"],
         ["compose"] = ["sparsevirt compose disk.img vbmeta=vbmeta.img super=super.img", "sparsevirt compose disk.img system=super.img:system_a", "sparsevirt compose disk.img boot=boot.img data=data.img --boot-code mbr.bin   # BIOS-bootable"],
         ["run"] = ["sparsevirt run docs/samples/hello.simg", "sparsevirt run system.img vendor.img --memory 2G --cpus 4 --accel kvm", "sparsevirt run disk.raw --kernel bzImage --append \"console=ttyS0\" --forward 5555:5555", "sparsevirt run disk.simg --serial console.log --timeout 60", "sparsevirt run system.img --overlay userdata.qcow2   # writes persist there", "sparsevirt run system.img --expand   # expand into the cache instead of serving over NBD", "sparsevirt run --gpt boot=boot.img data=data.img --boot-code mbr.bin   # compose, serve and boot, nothing written"],
     };
@@ -37,6 +41,10 @@ internal static class CommandCatalog
             ServeCommand.Create(console),
             SuperCommand.Create(console),
             ComposeCommand.Create(console),
+            LsCommand.Create(console),
+            CatCommand.Create(console),
+            StatCommand.Create(console),
+            ExtractCommand.Create(console),
         ];
         return verbs;
     }

@@ -21,6 +21,9 @@ public sealed record CliConsole(TextWriter Out, TextWriter Error, Func<Stream> O
     /// </summary>
     public Func<SafeFileHandle>? StandardInputHandle { get; init; }
 
+    /// <summary>Opens standard output for bytes (<c>cat</c>); null where there is none (a console of strings).</summary>
+    public Func<Stream>? OpenStandardOutput { get; init; }
+
     /// <summary>The process's own console.</summary>
     public static CliConsole System => new(
         Console.Out,
@@ -29,6 +32,7 @@ public sealed record CliConsole(TextWriter Out, TextWriter Error, Func<Stream> O
         !Console.IsErrorRedirected)
     {
         StandardInputHandle = OperatingSystem.IsWindows() ? null : () => new SafeFileHandle(0, ownsHandle: false),
+        OpenStandardOutput = Console.OpenStandardOutput,
     };
 
     /// <summary>A console writing into strings, for tests.</summary>

@@ -10,6 +10,17 @@ internal static class CliHarness
     public static async Task<CliResult> RunWithInputAsync(Func<Stream>? standardInput, params string[] args) =>
         await RunCoreAsync(standardInput, args, CancellationToken.None).ConfigureAwait(false);
 
+    /// <summary>Runs the tool with a standard output for bytes (<c>cat</c>); returns what it printed and those bytes.</summary>
+    public static async Task<(CliResult Result, byte[] Bytes)> RunWithBinaryOutputAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        using var bytes = new MemoryStream();
+        CliConsole console = CliConsole.ForStrings(output, error) with { OpenStandardOutput = () => new NonClosingStream(bytes) };
+        int exitCode = await SparsevirtApp.RunAsync(args, console, CancellationToken.None).ConfigureAwait(false);
+        return (new CliResult(exitCode, output.ToString(), error.ToString()), bytes.ToArray());
+    }
+
     /// <summary>
     /// Runs the tool and presses Ctrl+C (cancels its token) as soon as its output contains <paramref name="trigger"/>,
     /// or after <paramref name="limit"/> when it never does (the caller's assertions on the output then fail).
@@ -91,3 +102,27 @@ internal sealed class CancelOnTextWriter(string trigger, CancellationTokenSource
 
 /// <summary>What one in-process run of the tool gave.</summary>
 internal sealed record CliResult(int ExitCode, string Output, string Error);
+
+/// <summary>Passes writes to a stream the caller keeps reading after the writer disposes this one.</summary>
+internal sealed class NonClosingStream(Stream inner) : Stream
+{
+    public override bool CanRead => false;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => true;
+
+    public override long Length => inner.Length;
+
+    public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
+
+    public override void Flush() => inner.Flush();
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
+}

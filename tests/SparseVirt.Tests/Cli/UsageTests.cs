@@ -87,4 +87,17 @@ public class UsageTests
             Assert.That(result.Error, Does.Contain("loud"));
         });
     }
+
+    [Test]
+    public async Task HelpListsTheFileSystemVerbs()
+    {
+        CliResult result = await CliHarness.RunAsync("--help");
+
+        Assert.That(result.Output, Does.Contain("ls").And.Contain("cat").And.Contain("stat").And.Contain("extract"));
+        foreach (string verb in new[] { "ls", "cat", "stat", "extract" })
+        {
+            CliResult help = await CliHarness.RunAsync(verb, "--help");
+            Assert.That(help.Output, Does.Contain("SOURCE[:PARTITION]:/PATH").And.Contain("NAME.0"), verb);
+        }
+    }
 }

@@ -7,7 +7,7 @@ namespace SparseVirt.Tests.Cli;
 /// <summary>Every verb: --help with examples, a usage error (2), bad input (1), and its --json output where it has one.</summary>
 public class VerbMatrixTests
 {
-    private static readonly string[] s_verbs = ["info", "unsparse", "sparse", "split", "append", "verify", "check", "run", "serve", "super", "compose"];
+    private static readonly string[] s_verbs = ["info", "unsparse", "sparse", "split", "append", "verify", "check", "run", "serve", "super", "compose", "ls", "cat", "stat", "extract"];
 
     [TestCaseSource(nameof(s_verbs))]
     public async Task HelpDescribesTheVerbWithExamplesAndSucceeds(string verb)
@@ -40,6 +40,10 @@ public class VerbMatrixTests
     [TestCase("serve")]
     [TestCase("serve", "{0}", "--overlay", "x")]
     [TestCase("check", "--no-such-option")]
+    [TestCase("ls")]
+    [TestCase("cat", "no-such-image:/build.prop")]
+    [TestCase("stat", "{0}")]
+    [TestCase("extract", "{0}:/")]
     public async Task MissingArgumentsOrUnknownOptionsAreUsageErrors(params string[] args)
     {
         CliResult result = await CliHarness.RunAsync(args);
@@ -58,6 +62,8 @@ public class VerbMatrixTests
     [TestCase("verify", "{0}")]
     [TestCase("run", "{0}", "--qemu", "/nonexistent/qemu")]
     [TestCase("serve", "{0}")]
+    [TestCase("ls", "{0}:/")]
+    [TestCase("cat", "{0}:/build.prop")]
     public async Task ACorruptSparseImageIsBadInputWithOneClearLine(params string[] template)
     {
         using var folder = new TempDirectory();

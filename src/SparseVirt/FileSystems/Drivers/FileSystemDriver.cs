@@ -28,6 +28,12 @@ internal abstract class FileSystemDriver
     /// <summary>The volume label (ext4 <c>s_volume_name</c>, EROFS <c>volume_name</c>); empty when none.</summary>
     public abstract string Label { get; }
 
+    /// <summary>
+    /// What a reader should know about the file system as opened (an ext4 journal not replayed, errors recorded),
+    /// one sentence each; the public API logs them once. Empty by default.
+    /// </summary>
+    public virtual IReadOnlyList<string> Warnings => [];
+
     /// <summary>Reads and decodes one inode.</summary>
     /// <exception cref="InvalidDataException">The inode number is out of range or the inode is malformed.</exception>
     public abstract ValueTask<FileSystemNode> ReadNodeAsync(ulong inode, bool async, CancellationToken cancellationToken);
