@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
-using System.Numerics;
 using System.Text;
+using SparseVirt.FileSystems.Drivers;
 
 namespace SparseVirt.FileSystems.Erofs;
 
@@ -79,27 +79,13 @@ internal sealed record ErofsSuperblock(
     public static void VerifyChecksum(ReadOnlySpan<byte> region)
     {
         uint stored = BinaryPrimitives.ReadUInt32LittleEndian(region[4..]);
-        uint crc = Crc32C(uint.MaxValue, region[..4]);
-        crc = Crc32C(crc, stackalloc byte[4]);
-        crc = Crc32C(crc, region[8..]);
+        uint crc = Crc32C.Update(uint.MaxValue, region[..4]);
+        crc = Crc32C.Update(crc, stackalloc byte[4]);
+        crc = Crc32C.Update(crc, region[8..]);
         if (crc != stored)
         {
             throw new InvalidDataException($"EROFS superblock at byte {ErofsFormat.SuperblockOffset}: checksum 0x{stored:X8} does not match the contents (CRC32C 0x{crc:X8}).");
         }
-    }
-
-    private static uint Crc32C(uint crc, ReadOnlySpan<byte> bytes)
-    {
-        while (bytes.Length >= 8)
-        {
-            crc = BitOperations.Crc32C(crc, BinaryPrimitives.ReadUInt64LittleEndian(bytes));
-            bytes = bytes[8..];
-        }
-        foreach (byte value in bytes)
-        {
-            crc = BitOperations.Crc32C(crc, value);
-        }
-        return crc;
     }
 
     private static void RefuseUnsupported(uint incompat)

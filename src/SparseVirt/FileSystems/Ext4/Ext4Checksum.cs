@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using System.Numerics;
 
+using SparseVirt.FileSystems.Drivers;
+
 namespace SparseVirt.FileSystems.Ext4;
 
 /// <summary>
@@ -11,19 +13,7 @@ namespace SparseVirt.FileSystems.Ext4;
 internal static class Ext4Checksum
 {
     /// <summary>Continues a CRC32C over <paramref name="data"/> from <paramref name="crc"/>.</summary>
-    public static uint Update(uint crc, ReadOnlySpan<byte> data)
-    {
-        while (data.Length >= 8)
-        {
-            crc = BitOperations.Crc32C(crc, BinaryPrimitives.ReadUInt64LittleEndian(data));
-            data = data[8..];
-        }
-        foreach (byte b in data)
-        {
-            crc = BitOperations.Crc32C(crc, b);
-        }
-        return crc;
-    }
+    public static uint Update(uint crc, ReadOnlySpan<byte> data) => Crc32C.Update(crc, data);
 
     /// <summary>Continues a CRC32C over a little-endian 32-bit value (an inode or group number).</summary>
     public static uint Update(uint crc, uint value) => BitOperations.Crc32C(crc, value);
